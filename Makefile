@@ -1,0 +1,72 @@
+# Two commands on a fresh machine (see README.md):
+#   make book   set up .venv, execute every chapter, build the HTML book into _build/html
+#   make test   lint, unit tests, every chapter under nbval, strict book build, real-browser check
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Extra pip options, e.g. PIP_EXTRA="--extra-index-url https://download.pytorch.org/whl/cpu"
+# on machines without a local CPU wheel of torch 2.13.0.
+PIP_EXTRA ?=
+BOOK_ENV := SUPERSCALE_BOOK_BUILD=1 PYTHONHASHSEED=0
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: book test lint unit notebooks book-strict browser vendor setup-cells clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make book  - build the book into _build/html (creates .venv on first use)"
+	@echo "make test  - run every check (lint, unit tests, notebooks, strict build, browser)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(PIP_EXTRA) -r requirements.txt
+	$(BIN)/python -m pip check
+	touch $(STAMP)
+
+# plotly.js for the static book, copied from the installed plotly so the versions always match.
+vendor: $(STAMP)
+	@mkdir -p _vendor/static
+	@$(BIN)/python -c "import plotly, pathlib, shutil; src = pathlib.Path(plotly.__file__).parent / 'package_data' / 'plotly.min.js'; shutil.copyfile(src, '_vendor/static/plotly.min.js')"
+
+setup-cells: $(STAMP)
+	$(BIN)/python tools/sync_setup_cells.py --check
+
+book: $(STAMP) vendor
+	rm -rf _build
+	$(BOOK_ENV) $(BIN)/jupyter-book build --all .
+	@echo "Book built. Start page: $(CURDIR)/_build/html/index.html"
+
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests tools benchmarks book
+	$(BIN)/ruff format --check lib tests tools benchmarks
+
+unit: $(STAMP) setup-cells
+	$(BIN)/python -m pytest -q tests
+
+notebooks: $(STAMP)
+	$(BOOK_ENV) $(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env book
+
+# Warnings are errors; every chapter re-executed from a clean _build (no stale cache).
+book-strict: $(STAMP) vendor
+	rm -rf _build
+	$(BOOK_ENV) $(BIN)/jupyter-book build -W -n --keep-going --all .
+	@echo "Book built. Start page: $(CURDIR)/_build/html/index.html"
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	 else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
+
+browser: $(STAMP) $(CHROMIUM)
+	$(BIN)/python tools/check_html.py --selftest
+	$(BIN)/python tools/check_html.py _build/html
+
+test: lint unit notebooks book-strict browser
+	@echo "make test: all checks passed"
+
+clean:
+	rm -rf _build _vendor
