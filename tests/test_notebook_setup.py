@@ -1,0 +1,75 @@
+"""The chapters' shared set-up, plotly renderers, data-file lookup and built-in sliders."""
+
+import os
+
+import numpy as np
+import plotly.io as pio
+import pytest
+
+from superscale import bookdata, notebook, plots
+
+
+def test_pick_device_cpu_and_errors():
+    assert notebook.pick_device("cpu") == "cpu"
+    with pytest.raises(ValueError, match="device"):
+        notebook.pick_device("tpu")
+    import torch
+
+    if not torch.cuda.is_available():
+        assert notebook.pick_device() == "cpu"
+        with pytest.raises(ValueError, match="no CUDA"):
+            notebook.pick_device("cuda")
+
+
+def test_seed_everything_is_reproducible():
+    import torch
+
+    notebook.seed_everything(5)
+    a = (np.random.rand(), torch.rand(1).item())
+    notebook.seed_everything(5)
+    assert (np.random.rand(), torch.rand(1).item()) == a
+
+
+def test_book_renderer_omits_plotlyjs(monkeypatch):
+    monkeypatch.setenv("SUPERSCALE_BOOK_BUILD", "1")
+    assert plots.setup_plotly() == plots.BOOK_RENDERER
+    fig = plots.frequency_figure(1.0, n=100)
+    bundle = pio.renderers[plots.BOOK_RENDERER].to_mimebundle(fig.to_dict())
+    html = bundle["text/html"]
+    assert "Plotly.newPlot" in html
+    assert len(html) < 200_000  # no embedded plotly.js (which is about 4.8 MB)
+    assert "cdn" not in html.lower()
+
+
+def test_slider_figure_steps_toggle_visibility():
+    import plotly.graph_objects as go
+
+    steps = [1, 2, 3]
+    fig = plots.slider_figure(steps, lambda s: [go.Scatter(y=[s, s]), go.Scatter(y=[0, s])], prefix="k = ")
+    assert len(fig.data) == 6
+    sl = fig.layout.sliders[0]
+    assert len(sl.steps) == 3
+    for k, st in enumerate(sl.steps):
+        vis = st.args[0]["visible"]
+        assert sum(vis) == 2 and vis[2 * k] and vis[2 * k + 1]
+    assert [t.visible for t in fig.data] == [True, True, False, False, False, False]
+    with pytest.raises(ValueError, match="same number"):
+        plots.slider_figure([1, 2], lambda s: [go.Scatter()] * s)
+    with pytest.raises(ValueError, match="active"):
+        plots.slider_figure([1, 2], lambda s: [go.Scatter()], active=5)
+
+
+def test_frequency_slider_has_all_alphas():
+    fig = plots.frequency_slider_figure([0.0, 1.0, 2.0], n=100)
+    assert [s.label for s in fig.layout.sliders[0].steps] == ["0", "1", "2"]
+
+
+def test_data_path(tmp_path, monkeypatch):
+    (tmp_path / "x.nc").write_bytes(b"")
+    monkeypatch.setenv(bookdata.DATA_ENV, str(tmp_path))
+    assert bookdata.data_path("x.nc") == tmp_path / "x.nc"
+    with pytest.raises(FileNotFoundError, match="not found"):
+        bookdata.data_path("does-not-exist.nc")
+    with pytest.raises(ValueError, match="plain file name"):
+        bookdata.data_path("../x.nc")
+    assert os.environ[bookdata.DATA_ENV] == str(tmp_path)
