@@ -50,11 +50,17 @@ def setup_plotly() -> str:
     Must be called in a top-level cell before any figure, never first inside an ipywidgets
     ``interact``: embedding plotly.js through an Output widget stalls the notebook executor.
     """
+    import plotly.graph_objects as go
     import plotly.io as pio
 
     from .notebook import in_colab
 
-    pio.templates.default = TEMPLATE
+    # plotly_white, with powers of ten (10⁻³) instead of SI prefixes (1m, 100µ) on log axes
+    tpl = go.layout.Template(pio.templates[TEMPLATE])
+    tpl.layout.xaxis.exponentformat = "power"
+    tpl.layout.yaxis.exponentformat = "power"
+    pio.templates["superscale"] = tpl
+    pio.templates.default = "superscale"
     if in_colab():
         pio.renderers.default = "colab"
     elif os.environ.get("SUPERSCALE_BOOK_BUILD") == "1":
