@@ -42,8 +42,8 @@ book: $(STAMP) vendor
 	@echo "Book built. Start page: $(CURDIR)/_build/html/index.html"
 
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests tools benchmarks book
-	$(BIN)/ruff format --check lib tests tools benchmarks
+	$(BIN)/ruff check $(wildcard lib tests tools benchmarks book)
+	$(BIN)/ruff format --check $(wildcard lib tests tools benchmarks)
 
 unit: $(STAMP) setup-cells
 	$(BIN)/python -m pytest -q tests
