@@ -1,0 +1,307 @@
+"""Strong superposition and the "phase diagram" of the model exponent α_m (chapter 4).
+
+Helpers that turn precomputed losses into exponents: α_m fitted along the width axis of a whole grid
+of runs at once, the paper's three regions of the (γ, α) plane, the predicted exponents in each
+region, the paper's fit ranges for the large model and the numbers the paper publishes (kept here
+so that the chapter can show them beside ours).
+
+Everything works on plain NumPy arrays, so it does not depend on how a sweep file is laid out.
+Losses are in the paper's units (summed over the n features, averaged over samples).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fit import fit_power_law
+
+__all__ = [
+    "ExponentGrid",
+    "fit_exponent_grid",
+    "Region",
+    "PAPER_REGIONS",
+    "region_of",
+    "region_means",
+    "predicted_alpha_m",
+    "large_fit_min_width",
+    "fit_large",
+    "PAPER_LARGE_ALPHA_M",
+    "PAPER_LARGE_R2",
+    "PAPER_FIG1_LOSS",
+    "PAPER_FIG5E",
+    "PAPER_DENSITY_ALPHA_M",
+    "DENSITY_PAPER_E",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Fitting α_m over a grid of runs
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExponentGrid:
+    """α_m fitted along the width axis of a grid of runs (chapter 4).
+
+    All arrays have the leading shape of the loss array (the width axis removed): ``exponent``
+    (α_m), ``se`` (its standard error), ``r2`` (R² of the log-log line), ``amplitude`` (L at m = 1
+    of the fitted law). Entries whose losses could not be fitted (fewer than 3 usable widths) are NaN.
+    ``widths`` are the widths that were eligible for the fit.
+    """
+
+    exponent: np.ndarray
+    se: np.ndarray
+    r2: np.ndarray
+    amplitude: np.ndarray
+    widths: np.ndarray
+
+
+def _check_widths(widths) -> np.ndarray:
+    w = np.asarray(widths, dtype=float).ravel()
+    if w.size < 3:
+        raise ValueError(f"widths must hold at least 3 values, got {w.size}")
+    if not (np.all(np.isfinite(w)) and np.all(w > 0)):
+        raise ValueError("widths must be finite and > 0")
+    return w
+
+
+def fit_exponent_grid(
+    loss, widths, min_width: float | None = None, max_width: float | None = None
+) -> ExponentGrid:
+    """Fit L ∝ m^(−α_m) for every run of a grid at once (chapter 4; the paper's §2.5 fit).
+
+    ``loss`` has shape (..., len(widths)): the last axis runs over ``widths``. Only widths in
+    [``min_width``, ``max_width``] are used (the paper fits the large strong power-law and linear
+    runs from m = 32). Non-finite or non-positive losses are skipped; a run with fewer than 3 usable
+    widths gets NaN. Raises ``ValueError`` if the last axis does not match ``widths`` or if the
+    width range leaves fewer than 3 widths.
+    """
+    w = _check_widths(widths)
+    y = np.asarray(loss, dtype=float)
+    if y.ndim == 0 or y.shape[-1] != w.size:
+        raise ValueError(f"loss must have shape (..., {w.size}) to match widths, got {y.shape}")
+    keep = np.ones(w.size, dtype=bool)
+    if min_width is not None:
+        keep &= w >= min_width
+    if max_width is not None:
+        keep &= w <= max_width
+    if keep.sum() < 3:
+        raise ValueError(
+            f"min_width/max_width must leave at least 3 of the widths {w.tolist()}, got "
+            f"min_width={min_width}, max_width={max_width}"
+        )
+    lead = y.shape[:-1]
+    flat = y.reshape(-1, w.size)[:, keep]
+    wk = w[keep]
+    out = np.full((4, flat.shape[0]), np.nan)
+    for k, row in enumerate(flat):
+        ok = np.isfinite(row) & (row > 0)
+        if ok.sum() < 3:
+            continue
+        f = fit_power_law(wk[ok], row[ok])
+        out[:, k] = (f.exponent, f.exponent_se, f.r2, f.amplitude)
+    e, se, r2, amp = (a.reshape(lead) for a in out)
+    return ExponentGrid(e, se, r2, amp, wk)
+
+
+# --------------------------------------------------------------------------------------------
+# The paper's regions and predictions
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Region:
+    """A rectangle of the (γ, α) plane drawn on the paper's Fig. 9b (chapter 4)."""
+
+    key: str
+    name: str
+    gamma: tuple[float, float]
+    alpha: tuple[float, float]
+    expected: str
+    color: str
+
+    def contains(self, gamma: float, alpha: float, tol: float = 1e-6) -> bool:
+        """True if (γ, α) lies inside the rectangle (edges included)."""
+        return (
+            self.gamma[0] - tol <= gamma <= self.gamma[1] + tol
+            and self.alpha[0] - tol <= alpha <= self.alpha[1] + tol
+        )
+
+
+#: The three regions of the paper's Fig. 9b (App. D.1), as γ and α ranges on the n = 1000 grid.
+PAPER_REGIONS: tuple[Region, ...] = (
+    Region(
+        "weak",
+        "weak superposition",
+        (0.11, 1.0),
+        (0.0, 2.0),
+        "α_m ≈ α − 1 (power law only for α > 1)",
+        "#e6a700",
+    ),
+    Region("strong-flat", "strong, flat frequencies", (-1.0, -0.33), (0.0, 1.4), "α_m ≈ 1", "#d62728"),
+    Region(
+        "strong-skewed", "strong, skewed frequencies", (-1.0, -0.11), (1.6, 2.0), "α_m ≈ 2(α − 1)", "#1f77b4"
+    ),
+)
+
+
+def region_of(gamma: float, alpha: float) -> str | None:
+    """Key of the paper's region that contains (γ, α): "weak", "strong-flat", "strong-skewed" or None (chapter 4)."""
+    for r in PAPER_REGIONS:
+        if r.contains(gamma, alpha):
+            return r.key
+    return None
+
+
+def predicted_alpha_m(alpha, region: str):
+    """The paper's predicted α_m at frequency exponent α in a region (chapter 4).
+
+    "weak": α − 1 (weak superposition, Result 1); "strong-flat": 1 (isotropic overlaps ∝ 1/m,
+    Result 2); "strong-skewed": 2(α − 1) (the m²/2 most frequent features packed, the rest squeezed,
+    App. A.1); "strong": the larger of the two strong predictions, max(1, 2(α − 1)).
+    """
+    a = np.asarray(alpha, dtype=float)
+    if np.any(a < 0) or not np.all(np.isfinite(a)):
+        raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
+    if region == "weak":
+        out = a - 1.0
+    elif region == "strong-flat":
+        out = np.ones_like(a)
+    elif region == "strong-skewed":
+        out = 2.0 * (a - 1.0)
+    elif region == "strong":
+        out = np.maximum(1.0, 2.0 * (a - 1.0))
+    else:
+        raise ValueError(f"region must be 'weak', 'strong-flat', 'strong-skewed' or 'strong', got {region!r}")
+    return float(out) if out.ndim == 0 else out
+
+
+def region_means(values, gammas, alphas) -> dict[str, dict[str, float]]:
+    """Summary of a (γ, α) map per paper region: mean, min, max and count of the finite values (chapter 4).
+
+    ``values`` has shape (len(gammas), len(alphas)), e.g. the fitted α_m.
+    """
+    v = np.asarray(values, dtype=float)
+    g = np.asarray(gammas, dtype=float)
+    a = np.asarray(alphas, dtype=float)
+    if v.shape != (g.size, a.size):
+        raise ValueError(
+            f"values must have shape (len(gammas), len(alphas)) = {(g.size, a.size)}, got {v.shape}"
+        )
+    out = {}
+    for r in PAPER_REGIONS:
+        mask = np.array([[r.contains(gi, ai) for ai in a] for gi in g]) & np.isfinite(v)
+        sel = v[mask]
+        out[r.key] = {
+            "mean": float(sel.mean()) if sel.size else math.nan,
+            "min": float(sel.min()) if sel.size else math.nan,
+            "max": float(sel.max()) if sel.size else math.nan,
+            "count": int(sel.size),
+        }
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The large model (n = 10240)
+# --------------------------------------------------------------------------------------------
+
+
+def large_fit_min_width(kind: str, gamma: float) -> int:
+    """Smallest width the paper includes in its α_m fit of a large-model run (chapter 4; App. D.1).
+
+    Strong (γ < 0): power law and linear from m = 32, exponential from m = 8 (all points).
+    Weak (γ > 0): power law from m = 64 (last 5 points), exponential and linear all points.
+    """
+    if kind not in ("power", "exponential", "linear"):
+        raise ValueError(f"kind must be 'power', 'exponential' or 'linear', got {kind!r}")
+    if not math.isfinite(gamma):
+        raise ValueError(f"gamma must be finite, got {gamma!r}")
+    if gamma < 0:
+        return 8 if kind == "exponential" else 32
+    return 64 if kind == "power" else 8
+
+
+def fit_large(widths, loss, kind: str, gamma: float):
+    """α_m of one large-model run over the paper's fit range (chapter 4).
+
+    Returns a :class:`superscale.fit.PowerLawFit`, or None when fewer than 3 of the given widths
+    fall in the paper's range (e.g. a CPU run that stops at m = 64).
+    """
+    w = np.asarray(widths, dtype=float)
+    y = np.asarray(loss, dtype=float)
+    if w.shape != y.shape:
+        raise ValueError(f"widths and loss must have the same shape, got {w.shape} and {y.shape}")
+    keep = (w >= large_fit_min_width(kind, gamma)) & np.isfinite(y) & (y > 0)
+    if keep.sum() < 3:
+        return None
+    return fit_power_law(w[keep], y[keep])
+
+
+# --------------------------------------------------------------------------------------------
+# The paper's published numbers (paper.md §4, §7), shown beside ours
+# --------------------------------------------------------------------------------------------
+
+#: Fitted α_m ± standard error of the large strong runs (γ = −1), App. D.1 / Fig. 1d.
+PAPER_LARGE_ALPHA_M: dict[str, tuple[float, float]] = {
+    "exponential": (1.01, 0.05),
+    "power": (1.0, 0.1),
+    "linear": (0.89, 0.05),
+}
+
+#: R² of the large-model fits read off Fig. 9a (about ±0.01): {regime: {kind: R²}}.
+PAPER_LARGE_R2: dict[str, dict[str, float]] = {
+    "strong": {"exponential": 0.984, "power": 0.964, "linear": 0.987},
+    "weak": {"exponential": 0.802, "power": 0.992, "linear": 0.867},
+}
+
+#: Large-model losses read off Fig. 1b (weak, γ = 0.1) and Fig. 1d (strong, γ = −1), m = 8…1024
+#: (read off a log-log figure: about ±5 %).
+PAPER_FIG1_LOSS: dict[str, dict[str, tuple[float, ...]]] = {
+    "widths": {"all": (8, 16, 32, 64, 128, 256, 512, 1024)},
+    "weak": {
+        "linear": (1.33, 1.32, 1.29, 1.22, 1.18, 1.10, 1.02, 0.87),
+        "exponential": (1.30, 1.27, 1.26, 1.15, 1.00, 0.88, 0.68, 0.40),
+        "power": (0.68, 0.87, 0.91, 0.92, 0.67, 0.55, 0.39, 0.27),
+    },
+    "strong": {
+        "linear": (1.35, 1.25, 0.98, 0.66, 0.33, 0.165, 0.075, 0.055),
+        "exponential": (1.25, 0.92, 0.57, 0.20, 0.12, 0.046, 0.033, 0.011),
+        "power": (0.54, 0.41, 0.31, 0.155, 0.088, 0.028, 0.030, 0.0087),
+    },
+}
+
+#: Ranges of the strong-regime α_m read off Fig. 5e (γ = −0.78, −0.56, −0.33): (α, low, high).
+PAPER_FIG5E: tuple[tuple[float, float, float], ...] = (
+    (0.0, 0.8, 0.9),
+    (0.125, 0.8, 0.9),
+    (0.25, 0.8, 0.9),
+    (0.375, 0.8, 0.9),
+    (0.5, 0.8, 0.9),
+    (0.625, 0.8, 0.9),
+    (0.75, 0.85, 1.2),
+    (0.875, 0.85, 1.2),
+    (1.0, 0.85, 1.2),
+    (1.125, 0.85, 1.2),
+    (1.25, 0.85, 1.2),
+    (1.375, 1.2, 1.3),
+    (1.5, 1.25, 1.5),
+    (1.625, 1.4, 1.55),
+    (1.75, 1.45, 1.8),
+    (1.875, 1.85, 1.95),
+    (2.0, 2.05, 2.25),
+)
+
+#: The paper's activation densities of Fig. 14b (E = 1 + s(H_1000 − 1), s = 0, 1/4, …, 1), approximately.
+DENSITY_PAPER_E: tuple[float, ...] = (1.0, 2.621, 4.243, 5.864, 7.486)
+
+#: α_m ± standard error of Fig. 14b at those densities (α = 1, one strong γ the paper does not name).
+PAPER_DENSITY_ALPHA_M: tuple[tuple[float, float], ...] = (
+    (1.12, 0.06),
+    (1.12, 0.08),
+    (1.1, 0.1),
+    (1.1, 0.1),
+    (1.1, 0.2),
+)
