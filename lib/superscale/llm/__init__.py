@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from . import fits, loader, measure, overlap, published, registry, tokens
 from .fits import (
     SizeWidthFit,
     WidthExponent,
@@ -78,6 +79,7 @@ def load_measurements():
 
 
 __all__ = [
+    "fits", "loader", "measure", "overlap", "published", "registry", "tokens",
     "CHECKPOINTS", "CHINCHILLA_CSV", "FAMILIES", "MEASUREMENTS_CSV", "REGISTRY", "Checkpoint", "NoNetworkError",
     "OverlapStats", "PickleOnlyError", "RowNormSummary", "SizeWidthFit", "TensorInfo", "WidthExponent",
     "WidthLossFit", "fit_loss_vs_width", "fit_size_vs_width", "fit_size_vs_width_per_family", "fit_zipf",

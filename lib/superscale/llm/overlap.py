@@ -149,7 +149,7 @@ def row_norms(W, block_rows: int = 8192):
     block_rows = _check_block_rows(block_rows)
     out = torch.empty(t.shape[0], dtype=torch.float64)
     for a in range(0, t.shape[0], block_rows):
-        out[a : a + block_rows] = torch.linalg.vector_norm(t[a : a + block_rows].double(), dim=1)
+        out[a : a + block_rows] = torch.linalg.vector_norm(t[a : a + block_rows], dim=1, dtype=torch.float64)
     if not torch.isfinite(out).all():
         raise ValueError("W has rows with non-finite entries (NaN or inf)")
     return out.numpy()
@@ -209,7 +209,7 @@ def mean_squared_overlap(W, block_rows: int = 8192, device: str | None = None,
     for a in range(0, n, block_rows):
         X = _unit_block(t, inv, a, a + block_rows, dev, dtype)
         G += (X.T @ X).to(torch.float64)
-        diag4 += float((X.to(torch.float64).square().sum(dim=1) ** 2).sum())
+        diag4 += float(((X * X).sum(dim=1).to(torch.float64) ** 2).sum())
     off = float((G * G).sum()) - diag4
     mean_sq = off / (n * (n - 1))
     return OverlapStats(n=n, m=m, method="gram", mean_sq=mean_sq, n_pairs=n * (n - 1) // 2,
@@ -276,9 +276,10 @@ def overlap_stats_blocks(W, block_rows: int = 4096, device: str | None = None, p
     )
 
 
-def _sample(t, inv, n_pairs, seed, chunk=65536):
+def _sample(t, inv, n_pairs, seed):
     torch = _torch()
-    n = t.shape[0]
+    n, m = t.shape
+    chunk = max(1, 2**22 // m)  # two float64 arrays of chunk x m: 64 MB at most
     rng = np.random.default_rng(seed)
     i = rng.integers(0, n, size=n_pairs)
     j = rng.integers(0, n - 1, size=n_pairs)
