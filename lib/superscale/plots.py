@@ -246,6 +246,159 @@ def rank_frequency_figure(curves: dict, fits: dict | None = None):
 
 
 # --------------------------------------------------------------------------------------------
+# Chapter 2: the toy model, weight decay as the dial of superposition
+# --------------------------------------------------------------------------------------------
+
+#: Colour of the weak-superposition (γ > 0) and strong-superposition (γ < 0) examples in chapters 2-3.
+COLOR_WEAK = "#d6604d"
+COLOR_STRONG = "#2166ac"
+
+
+def _gamma_color(g: float) -> str:
+    return COLOR_WEAK if g > 0 else COLOR_STRONG
+
+
+def gram_slider_figure(run, top: int = 40, pair: tuple[int, int] = (0, 1)):
+    """Chapter 2: heat maps of W Wᵀ (top ``top`` features) for two live models, with a slider over training steps.
+
+    ``run`` is a :class:`superscale.analysis.LiveRun`; ``pair`` picks the two models shown (left and
+    right), normally one with γ > 0 and one with γ < 0.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    K = run.W.shape[0]
+    if not (0 <= pair[0] < K and 0 <= pair[1] < K):
+        raise ValueError(f"pair must hold two model indices in [0, {K - 1}], got {pair}")
+    if not (isinstance(top, (int, np.integer)) and 2 <= top <= run.n):
+        raise ValueError(f"top must be an integer in [2, {run.n}], got {top!r}")
+    titles = tuple(f"γ = {run.gammas[k]:+g}" for k in pair)
+    base = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.1)
+    ticks = list(range(1, top + 1))
+
+    def traces(s):
+        out = []
+        for j, k in enumerate(pair):
+            G = np.round(run.gram(k, s, top), 3)
+            out.append(
+                go.Heatmap(
+                    z=G,
+                    x=ticks,
+                    y=ticks,
+                    zmin=-1.2,
+                    zmax=1.2,
+                    colorscale="RdBu_r",
+                    showscale=j == 1,
+                    colorbar=dict(title=dict(text="(W Wᵀ)<sub>ij</sub>"), len=0.9),
+                    xaxis=f"x{j + 1 if j else ''}",
+                    yaxis=f"y{j + 1 if j else ''}",
+                    hovertemplate="i = %{y}, j = %{x}<br>W<sub>i</sub>·W<sub>j</sub> = %{z}<extra></extra>",
+                )
+            )
+        return out
+
+    fig = slider_figure(
+        list(range(run.steps.size)),
+        traces,
+        label=lambda s: str(int(run.steps[s])),
+        prefix="training step ",
+        title=lambda s: (
+            f"W Wᵀ for the {top} most frequent features after {int(run.steps[s])} steps "
+            f"(n = {run.n}, m = {run.m}, α = {run.alpha:g})"
+        ),
+        active=run.steps.size - 1,
+        base=base,
+    )
+    for j in (1, 2):
+        fig.update_xaxes(title_text="feature j", row=1, col=j)
+        fig.update_yaxes(
+            title_text="feature i", autorange="reversed", scaleanchor=f"x{j if j > 1 else ''}", row=1, col=j
+        )
+    fig.update_layout(height=520, margin=dict(t=90))
+    return fig
+
+
+def live_run_figure(run):
+    """Chapter 2: training loss against step (left) and row norm ‖W_i‖ against rank i (right) of the live models."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.12,
+        subplot_titles=("training loss", "row norms after training"),
+    )
+    ranks = np.arange(1, run.n + 1)
+    for k, g in enumerate(run.gammas):
+        col = _gamma_color(g) if run.gammas.size <= 2 else None
+        name = f"γ = {g:+g}"
+        fig.add_trace(
+            go.Scatter(
+                x=run.curve_steps,
+                y=run.curve_loss[k],
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                line=dict(color=col),
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=ranks,
+                y=run.norms(k),
+                mode="markers",
+                name=name,
+                legendgroup=name,
+                showlegend=False,
+                marker=dict(size=5, color=col),
+                hovertemplate="rank %{x}<br>‖W<sub>i</sub>‖ = %{y:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
+    fig.add_hline(y=0.5, line=dict(dash="dot", color="gray", width=1), row=1, col=2)
+    fig.add_vline(x=run.m, line=dict(dash="dash", color="gray", width=1), row=1, col=2)
+    fig.update_xaxes(type="log", title_text="step", row=1, col=1)
+    fig.update_yaxes(title_text="L (summed over features)", row=1, col=1)
+    fig.update_xaxes(type="log", title_text="rank i (most frequent first)", row=1, col=2)
+    fig.update_yaxes(title_text="‖W<sub>i</sub>‖", row=1, col=2)
+    fig.update_layout(height=440, legend=dict(x=0.32, y=0.98))
+    return fig
+
+
+def decay_growth_figure(eta: float = 1e-2, gammas=(0.5, 1.0, -0.5, -1.0)):
+    """Chapter 2: how far one optimizer step's decay (γ > 0) or growth (γ < 0) moves a row norm r.
+
+    Decay: r → (1 − ηγ) r, so Δr = −ηγ r (towards 0). Growth: r → r + η|γ|(1 − r) (towards 1).
+    """
+    import plotly.graph_objects as go
+
+    if not (np.isfinite(eta) and eta > 0):
+        raise ValueError(f"eta (learning rate) must be a number > 0, got {eta!r}")
+    r = np.linspace(0, 1.6, 81)
+    fig = go.Figure()
+    for g in gammas:
+        dr = -eta * g * r if g >= 0 else eta * abs(g) * (1 - r)
+        fig.add_trace(
+            go.Scatter(
+                x=r,
+                y=dr,
+                mode="lines",
+                name=f"γ = {g:+g}",
+                line=dict(color=_gamma_color(g), dash="solid" if abs(g) == 1 else "dash"),
+            )
+        )
+    fig.add_hline(y=0, line=dict(color="gray", width=1))
+    fig.update_xaxes(title_text="row norm r = ‖W<sub>i</sub>‖ before the step")
+    fig.update_yaxes(title_text="change Δr from decay or growth alone")
+    fig.update_layout(height=400, title_text=f"One step of decay or growth at learning rate η = {eta:g}")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
 # Chapter 4: strong superposition, the phase diagram of α_m, activation density, the large model
 # --------------------------------------------------------------------------------------------
 
