@@ -212,6 +212,9 @@ def test_gram_equals_blocks_and_pairs_estimate_within_error():
     p = overlap_stats_pairs(W, n_pairs=200_000, seed=1)
     for key in ("mean_sq", "mean_abs", "var_sq"):
         assert abs(getattr(p, key) - getattr(b, key)) < 4 * getattr(p, key + "_se"), key
+    without = np.delete(W, 5, axis=0)  # zero rows drop out exactly as if removed
+    assert mean_squared_overlap(without, block_rows=100).mean_sq == pytest.approx(g64.mean_sq, rel=1e-12)
+    assert overlap_stats_blocks(without, block_rows=97).mean_abs == pytest.approx(b.mean_abs, rel=1e-6)
     combo = overlap_stats(W, n_pairs=10_000)
     assert combo.method == "gram+pairs" and combo.mean_sq == pytest.approx(g64.mean_sq, rel=1e-12)
 

@@ -169,19 +169,31 @@ def row_norm_summary(W, bins: int = 60, block_rows: int = 8192) -> RowNormSummar
     )
 
 
-def _prepare(W, block_rows):
-    """Tensor, float64 inverse norms of nonzero rows, indices of nonzero rows (or None if all)."""
+@dataclass(frozen=True)
+class _Prepared:
+    t: object  # the rows, as a torch tensor (not copied)
+    inv: object  # float64 1/|W_i|, 0 for rows of zero norm
+    n_rows: int
+    n_eff: int  # rows of nonzero norm
+    nonzero: np.ndarray  # their indices
+
+
+def _prepare(W, block_rows, device="cpu") -> _Prepared:
+    """Rows and inverse norms; rows of zero norm get inverse norm 0, so they drop out of every sum
+    without copying the matrix. On a GPU with room for it, the matrix is moved there once."""
     torch = _torch()
     t = _as_tensor(W)
     norms = torch.from_numpy(row_norms(t, block_rows))
     keep = norms > 0
-    n_dropped = int((~keep).sum())
-    if n_dropped:
-        t = t[keep]
-        norms = norms[keep]
-    if t.shape[0] < 2:
+    n_eff = int(keep.sum())
+    if n_eff < 2:
         raise ValueError("W needs at least 2 rows of nonzero norm")
-    return t, 1.0 / norms, n_dropped
+    inv = torch.where(keep, 1.0 / torch.where(keep, norms, 1.0), 0.0)
+    if device != "cpu" and str(t.device) == "cpu":
+        free = torch.cuda.mem_get_info()[0] if device == "cuda" else 0
+        if t.numel() * t.element_size() * 3 < free:
+            t, inv = t.to(device), inv.to(device)
+    return _Prepared(t, inv, int(t.shape[0]), n_eff, np.flatnonzero(keep.numpy()))
 
 
 def _unit_block(t, inv, a, b, device, dtype):
@@ -202,18 +214,19 @@ def mean_squared_overlap(W, block_rows: int = 8192, device: str | None = None,
     block_rows = _check_block_rows(block_rows)
     dtype = _dtype(precision)
     dev = _device(device)
-    t, inv, n_dropped = _prepare(W, block_rows)
-    n, m = t.shape
+    pr = _prepare(W, block_rows, dev)
+    t, inv, n = pr.t, pr.inv, pr.n_eff
+    m = t.shape[1]
     G = torch.zeros(m, m, dtype=torch.float64, device=dev)
     diag4 = 0.0
-    for a in range(0, n, block_rows):
+    for a in range(0, pr.n_rows, block_rows):
         X = _unit_block(t, inv, a, a + block_rows, dev, dtype)
         G += (X.T @ X).to(torch.float64)
         diag4 += float(((X * X).sum(dim=1).to(torch.float64) ** 2).sum())
     off = float((G * G).sum()) - diag4
     mean_sq = off / (n * (n - 1))
     return OverlapStats(n=n, m=m, method="gram", mean_sq=mean_sq, n_pairs=n * (n - 1) // 2,
-                        n_dropped=n_dropped, seconds=time.perf_counter() - t0)
+                        n_dropped=pr.n_rows - n, seconds=time.perf_counter() - t0)
 
 
 def overlap_stats_blocks(W, block_rows: int = 4096, device: str | None = None, precision: str = "float32",
@@ -231,14 +244,15 @@ def overlap_stats_blocks(W, block_rows: int = 4096, device: str | None = None, p
         raise ValueError(f"bins must be an integer >= 0, got {bins!r}")
     dtype = _dtype(precision)
     dev = _device(device)
-    t, inv, n_dropped = _prepare(W, block_rows)
-    n, m = t.shape
+    pr = _prepare(W, block_rows, dev)
+    t, inv, n_rows, n = pr.t, pr.inv, pr.n_rows, pr.n_eff
+    m = t.shape[1]
     f64 = torch.float64
     s1 = s2 = s4 = 0.0
     cmax = 0.0
     hist = torch.zeros(bins, dtype=f64) if bins else None
-    starts = list(range(0, n, block_rows))
-    size = min(block_rows, n)
+    starts = list(range(0, n_rows, block_rows))
+    size = min(block_rows, n_rows)
     buf_c = torch.empty(size * size, dtype=dtype, device=dev)  # reused: no page faults per block
     buf_s = torch.empty(size * size, dtype=dtype, device=dev)
     for ia, a in enumerate(starts):
@@ -266,24 +280,28 @@ def overlap_stats_blocks(W, block_rows: int = 4096, device: str | None = None, p
             s1 += w * float(C.sum(dtype=f64) if dtype == f64 else C.sum())
             cmax = max(cmax, float(C.max()))
     npairs = n * (n - 1) // 2
+    if hist is not None:  # pairs with a zero row were counted at c = 0
+        hist[bins // 2] -= n_rows * (n_rows - 1) // 2 - npairs
     mean_abs, mean_sq, mean4 = s1 / npairs, s2 / npairs, s4 / npairs
     return OverlapStats(
         n=n, m=m, method="blocks", mean_sq=mean_sq, mean_abs=mean_abs, mean_abs_se=0.0,
         std_abs=math.sqrt(max(mean_sq - mean_abs**2, 0.0)), var_sq=mean4 - mean_sq**2, var_sq_se=0.0,
-        max_abs=cmax, n_pairs=npairs, n_dropped=n_dropped, seconds=time.perf_counter() - t0,
+        max_abs=cmax, n_pairs=npairs, n_dropped=n_rows - n, seconds=time.perf_counter() - t0,
         hist_counts=None if hist is None else hist.numpy(),
         hist_edges=None if hist is None else np.linspace(-1.0, 1.0, bins + 1),
     )
 
 
-def _sample(t, inv, n_pairs, seed):
+def _sample(pr: _Prepared, n_pairs, seed):
     torch = _torch()
-    n, m = t.shape
+    t, inv = pr.t.cpu(), pr.inv.cpu()
+    n, m = pr.n_eff, t.shape[1]
     chunk = max(1, 2**22 // m)  # two float64 arrays of chunk x m: 64 MB at most
     rng = np.random.default_rng(seed)
     i = rng.integers(0, n, size=n_pairs)
     j = rng.integers(0, n - 1, size=n_pairs)
     j = j + (j >= i)
+    i, j = pr.nonzero[i], pr.nonzero[j]  # positions among the nonzero rows -> row indices
     out = np.empty(n_pairs)
     for a in range(0, n_pairs, chunk):
         ii = torch.from_numpy(i[a : a + chunk])
@@ -303,8 +321,7 @@ def _check_pairs(n_pairs):
 def sample_pair_overlaps(W, n_pairs: int, seed: int = 0) -> np.ndarray:
     """Overlaps c_ij of ``n_pairs`` pairs i ≠ j drawn uniformly at random (with replacement) (chapter 6)."""
     n_pairs = _check_pairs(n_pairs)
-    t, inv, _ = _prepare(W, 8192)
-    return _sample(t, inv, n_pairs, seed)
+    return _sample(_prepare(W, 8192), n_pairs, seed)
 
 
 def overlap_stats_pairs(W, n_pairs: int = 1_000_000, seed: int = 0, bins: int = 0) -> OverlapStats:
@@ -317,9 +334,9 @@ def overlap_stats_pairs(W, n_pairs: int = 1_000_000, seed: int = 0, bins: int = 
     n_pairs = _check_pairs(n_pairs)
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 0:
         raise ValueError(f"bins must be an integer >= 0, got {bins!r}")
-    t, inv, n_dropped = _prepare(W, 8192)
-    n, m = t.shape
-    c = _sample(t, inv, n_pairs, seed)
+    pr = _prepare(W, 8192)
+    n, m, n_dropped = pr.n_eff, pr.t.shape[1], pr.n_rows - pr.n_eff
+    c = _sample(pr, n_pairs, seed)
     k = c.size
     a, s = np.abs(c), c * c
     var_s = float(s.var(ddof=1))
