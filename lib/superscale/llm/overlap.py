@@ -293,10 +293,13 @@ def overlap_stats_blocks(W, block_rows: int = 4096, device: str | None = None, p
 
 
 def _sample(pr: _Prepared, n_pairs, seed):
+    """Overlaps of random pairs: dot products in the matrix's precision (float32 for float32/16 rows),
+    then scaled by the float64 inverse norms."""
     torch = _torch()
-    t, inv = pr.t.cpu(), pr.inv.cpu()
-    n, m = pr.n_eff, t.shape[1]
-    chunk = max(1, 2**22 // m)  # two float64 arrays of chunk x m: 64 MB at most
+    src, inv = pr.t.cpu(), pr.inv.cpu()
+    half = src.dtype in (torch.float16, torch.bfloat16)  # widened chunk by chunk
+    n, m = pr.n_eff, src.shape[1]
+    chunk = max(1, 2**24 // m)  # two gathered chunk x m float32 arrays: 128 MB at most
     rng = np.random.default_rng(seed)
     i = rng.integers(0, n, size=n_pairs)
     j = rng.integers(0, n - 1, size=n_pairs)
@@ -306,9 +309,11 @@ def _sample(pr: _Prepared, n_pairs, seed):
     for a in range(0, n_pairs, chunk):
         ii = torch.from_numpy(i[a : a + chunk])
         jj = torch.from_numpy(j[a : a + chunk])
-        xi = t[ii].double() * inv[ii, None]
-        xj = t[jj].double() * inv[jj, None]
-        out[a : a + chunk] = (xi * xj).sum(dim=1).numpy()
+        xi, xj = src[ii], src[jj]
+        if half:
+            xi, xj = xi.float(), xj.float()
+        dots = torch.einsum("ij,ij->i", xi, xj).double()
+        out[a : a + chunk] = (dots * inv[ii] * inv[jj]).numpy()
     return out
 
 
