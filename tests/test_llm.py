@@ -334,3 +334,35 @@ def test_append_rows_unions_columns(tmp_path):
     append_rows(str(p), [{"a": 1, "b": 2}])
     append_rows(str(p), [{"a": 3, "c": 4}])
     assert p.read_text().splitlines() == ["a,b,c", "1,2,", "3,,4"]
+
+
+def test_cli_measures_registry_models_through_a_stand_in_hub(tmp_path, monkeypatch):
+    """Registry names resolve to Hub paths ('owner/name'); here the 'Hub' is an in-memory file system."""
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    from superscale.llm import measure as measure_mod
+
+    hub = fsspec.filesystem("memory")
+    prefix = f"/hub-{uuid.uuid4().hex}"
+    gpt2 = torch.randn(500, 24).to(torch.float32)
+    write_checkpoint(hub, f"{prefix}/openai-community/gpt2", {"wte.weight": gpt2, "wpe.weight": torch.zeros(8, 24)},
+                     sharded=False)
+    opt = torch.randn(400, 16).to(torch.float16)  # OPT-350m: 512-wide head in reality, 16 here
+    write_checkpoint(hub, f"{prefix}/facebook/opt-350m", {"model.decoder.embed_tokens.weight": opt}, sharded=True)
+
+    class PrefixedHub:
+        def ls(self, path, detail=False):
+            return [p[len(prefix) + 1 :] for p in hub.ls(f"{prefix}/{path}", detail=False)]
+
+        def cat_file(self, path, start=None, end=None):
+            return hub.cat_file(f"{prefix}/{path}", start=start, end=end)
+
+    monkeypatch.setattr(measure_mod, "hub_filesystem", lambda: PrefixedHub())
+    monkeypatch.setattr(measure_mod, "_hub_revision", lambda repo, rev: "test-revision")
+    out = tmp_path / "m.csv"
+    assert cli.main(["measure", "gpt2", "opt-350m", "--out", str(out), "--pairs", "1000"]) == 0
+    import pandas as pd
+
+    df = pd.read_csv(out).set_index("model")
+    assert df.loc["gpt2", "repo_id"] == "openai-community/gpt2" and df.loc["gpt2", "tensor"] == "wte.weight"
+    assert df.loc["opt-350m", "fit_width"] == 1024 and df.loc["opt-350m", "stored_dtype"] == "F16"
+    assert df.loc["gpt2", "revision"] == "test-revision" and df.loc["gpt2", "source"] == "hf://openai-community/gpt2"
