@@ -206,7 +206,8 @@ def mean_squared_overlap(W, block_rows: int = 8192, device: str | None = None,
     """Exact mean of (ŵ_i·ŵ_j)² over pairs i ≠ j through the m x m Gram matrix (chapter 6).
 
     Σ_{i≠j} c_ij² = |ŴᵀŴ|_F² - Σ_i |ŵ_i|⁴, accumulated block by block in float64. Cost O(n m²);
-    memory: the m x m Gram matrix in float64 (512 MB at m = 8192) plus one block of rows.
+    memory beyond W itself: the m x m Gram matrix in float64 (512 MB at m = 8192), one block update
+    of the same size and one block of rows (block_rows x m), whatever n is. Zero rows are left out.
     ``precision="float32"`` does the block products in float32 (faster; sums still in float64).
     """
     torch = _torch()
