@@ -88,9 +88,11 @@ def main(argv: list[str] | None = None) -> int:
                                  command=command)
         except Exception as exc:  # report and go on with the next model, except when offline
             if isinstance(exc, NoNetworkError) or is_network_error(exc):
-                print(f"no network: cannot reach the Hugging Face Hub while measuring {model!r} "
-                      f"({type(exc).__name__}: {exc}). Nothing was written. Run this where "
-                      "huggingface.co is reachable (e.g. Colab).", file=sys.stderr)
+                why = str(exc) if isinstance(exc, NoNetworkError) else f"{type(exc).__name__}: {exc}"
+                if not why.startswith("no network"):
+                    why = f"no network: cannot reach the Hugging Face Hub ({why})"
+                print(f"{why}\nStopped at {model!r}; nothing was written to {args.out} by this model. Run this "
+                      "where huggingface.co is reachable (e.g. Colab).", file=sys.stderr)
                 return EXIT_NO_NETWORK
             kind = "refused" if isinstance(exc, PickleOnlyError) else "failed"
             print(f"{model}: {kind}: {type(exc).__name__}: {exc}", file=sys.stderr)
