@@ -20,8 +20,17 @@ __all__ = [
     "LiveRun",
     "train_live",
     "snapshot_steps",
+    "SMALL_SWEEPS",
+    "load_small_sweep",
+    "protocol_table",
+    "PAPER_FIG3_PHI",
+    "phi_comparison",
     "weak_prediction",
+    "weak_table",
+    "exponent_table",
+    "least_ambiguous",
     "ideal_alpha_m",
+    "PAPER_WEAK_ALPHA_M",
 ]
 
 
@@ -174,6 +183,129 @@ def train_live(
 
 
 # --------------------------------------------------------------------------------------------
+# The precomputed n = 1000 sweep (chapters 2 and 3)
+# --------------------------------------------------------------------------------------------
+
+#: Sweep files tried in order by :func:`load_small_sweep`: the real grid first, then the small preview.
+SMALL_SWEEPS: tuple[str, ...] = ("paper-small", "preview-small")
+
+#: φ_1/2 read off the paper's older Fig-3-2 (a) (α = 1, n = 1000; about ±0.03), {γ: {m: φ_1/2}} (chapter 2).
+PAPER_FIG3_PHI: dict[float, dict[int, float]] = {
+    -0.33: {10: 0.62, 15: 0.87},
+    -0.11: {10: 0.08, 15: 0.29, 25: 0.55, 39: 0.69, 63: 0.79, 100: 0.86},
+    0.11: {25: 0.07, 39: 0.15, 63: 0.30, 100: 0.46},
+}
+
+#: The paper's 9 least ambiguous weak runs, (α, α_m) read off its Fig. 4b (about ±0.03) (chapter 3).
+PAPER_WEAK_ALPHA_M: tuple[tuple[float, float], ...] = (
+    (1.25, 0.40),
+    (1.5, 0.70),
+    (1.625, 0.67),
+    (1.625, 0.56),
+    (1.75, 0.73),
+    (1.875, 0.91),
+    (1.875, 1.03),
+    (2.0, 0.95),
+    (2.0, 1.15),
+)
+
+
+def load_small_sweep(names=SMALL_SWEEPS, complete_only: bool = True):
+    """The n = 1000 sweep of chapters 2-3 as an xarray Dataset: the first of ``names`` found in book/data.
+
+    Loads through :func:`superscale.sweep.load_sweep`. With ``complete_only``, α values that are not
+    trained at every (γ, m) are dropped, so a file merged from a partial run still gives full
+    tables. ``ds.attrs["loaded_from"]`` records which file was used. Raises ``FileNotFoundError``
+    naming every file tried when none exists.
+    """
+    from .sweep import load_sweep
+
+    names = (names,) if isinstance(names, str) else tuple(names)
+    if not names:
+        raise ValueError("names must hold at least one sweep name, e.g. 'paper-small'")
+    errors = []
+    for name in names:
+        try:
+            ds = load_sweep(name)
+        except FileNotFoundError as err:
+            errors.append(str(err).splitlines()[0])
+            continue
+        if complete_only and "alpha" in ds.dims:
+            full = ds["completed"].all(dim=[d for d in ds["completed"].dims if d != "alpha"]).values
+            if not full.any():
+                errors.append(f"{name}: no α value is complete")
+                continue
+            ds = ds.isel(alpha=np.flatnonzero(full))
+        ds.attrs["loaded_from"] = name
+        return ds
+    raise FileNotFoundError("no sweep file found; tried: " + "; ".join(errors))
+
+
+def protocol_table(ds):
+    """How the sweep in ``ds`` was trained, beside the paper's protocol (chapters 2-3), as a DataFrame.
+
+    Everything in the "this data" column is read from the file's attributes.
+    """
+    import json
+
+    import pandas as pd
+
+    from .training import PROTOCOLS
+
+    pr = json.loads(ds.attrs["protocol"])
+    paper = PROTOCOLS["paper-small"].to_dict()
+    rows = [
+        ("protocol", pr.get("name"), "paper-small (exp-10, exp-10-3)"),
+        ("batch size", pr.get("batch"), paper["batch"]),
+        ("training steps", pr.get("steps"), paper["steps"]),
+        ("samples seen per model", pr.get("batch", 0) * pr.get("steps", 0), paper["batch"] * paper["steps"]),
+        ("peak learning rate", pr.get("peak_lr"), paper["peak_lr"]),
+        ("warm-up (fraction of steps)", pr.get("warmup_frac"), paper["warmup_frac"]),
+        ("final learning rate (fraction of peak)", pr.get("floor"), paper["floor"]),
+        ("fresh samples for the final loss", pr.get("eval_samples"), paper["eval_samples"]),
+        (
+            "units trained / in the grid",
+            f"{ds.attrs.get('units_finished')} / {ds.attrs.get('units_total')}",
+            "—",
+        ),
+        (
+            "training time (CPU-seconds, all units)",
+            round(float(ds.attrs.get("train_seconds_total", np.nan))),
+            "—",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["setting", f"this data ({ds.attrs.get('grid')})", "paper"]).set_index(
+        "setting"
+    )
+
+
+def _nearest(values, v: float) -> float:
+    values = np.asarray(values, dtype=float)
+    k = int(np.argmin(np.abs(values - v)))
+    if abs(values[k] - v) > 0.02:
+        raise ValueError(f"no grid value within 0.02 of {v}; the grid has {np.round(values, 3).tolist()}")
+    return float(values[k])
+
+
+def phi_comparison(ds, alpha: float = 1.0):
+    """φ_1/2 of the sweep beside the paper's Fig-3-2 readings at the γ near the transition (chapter 2).
+
+    Returns a DataFrame indexed by (γ, width) with columns "ours" and "paper" (NaN where the paper
+    shows no value).
+    """
+    import pandas as pd
+
+    a = _nearest(ds["alpha"].values, alpha)
+    rows = []
+    for g, ref in PAPER_FIG3_PHI.items():
+        gg = _nearest(ds["gamma"].values, g)
+        for m in ds["m"].values:
+            ours = float(ds["phi_half"].sel(alpha=a, gamma=gg, m=m))
+            rows.append({"γ": round(gg, 2), "m": int(m), "ours": ours, "paper": ref.get(int(m), np.nan)})
+    return pd.DataFrame(rows).set_index(["γ", "m"])
+
+
+# --------------------------------------------------------------------------------------------
 # Weak superposition (chapter 3)
 # --------------------------------------------------------------------------------------------
 
@@ -212,3 +344,94 @@ def ideal_alpha_m(alpha: float, n: int = 1000, widths=(10, 15, 25, 39, 63, 100))
         raise ValueError(f"widths must hold at least 3 integers in [1, n = {n}), got {widths!r}")
     p = power_law_frequencies(n, alpha, 1.0)
     return fit_power_law(widths, weak_loss(p, widths))
+
+
+def weak_table(ds):
+    """One row per trained model of the sweep with its loss and the weak-regime predictions (chapter 3).
+
+    Columns: alpha, gamma, m, loss, loss_se, phi_half, predicted = (4/3) Σ_{i > φ_1/2·n} p_i,
+    predicted_norms = (4/3) Σ p_i over the rows that actually have ‖W_i‖ ≤ 1/2 (whichever they are),
+    ratio = loss / predicted (NaN where the prediction is 0, i.e. φ_1/2 = 1), m_over_n.
+    """
+    import pandas as pd
+
+    n = int(ds.sizes["feature"])
+    rows = []
+    for a in ds["alpha"].values:
+        p = np.asarray(ds["p"].sel(alpha=a).values, dtype=float)
+        for g in ds["gamma"].values:
+            for m in ds["m"].values:
+                sel = dict(alpha=a, gamma=g, m=m)
+                if not bool(ds["completed"].sel(**sel)):
+                    continue
+                phi = float(ds["phi_half"].sel(**sel))
+                norms = np.asarray(ds["row_norm"].sel(**sel).values, dtype=float)
+                pred = weak_prediction(p, phi)
+                rows.append(
+                    {
+                        "alpha": float(a),
+                        "gamma": float(g),
+                        "m": int(m),
+                        "loss": float(ds["final_loss"].sel(**sel)),
+                        "loss_se": float(ds["final_loss_se"].sel(**sel)),
+                        "phi_half": phi,
+                        "predicted": pred,
+                        "predicted_norms": V2_MEAN * float(p[norms <= 0.5].sum()),
+                        "m_over_n": m / n,
+                    }
+                )
+    df = pd.DataFrame(rows)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["ratio"] = np.where(df["predicted"] > 0, df["loss"] / df["predicted"], np.nan)
+    return df
+
+
+def exponent_table(ds, widths=None):
+    """α_m fitted over the widths for every (γ, α) of the sweep, with the ambiguity (chapter 3).
+
+    Columns: gamma, alpha, alpha_m, se, r2, max_ambiguity (the largest ‖W Wᵀ − Z‖₂ over the widths,
+    the paper's App. D.5 measure; NaN if the file has no ``ambiguity``), ideal (α_m of the ideal
+    weak loss at the same n and widths, :func:`ideal_alpha_m`).
+    """
+    import pandas as pd
+
+    from .phase import fit_exponent_grid
+
+    w = np.asarray(ds["m"].values if widths is None else widths)
+    sub = ds.sel(m=w)
+    loss = sub["final_loss"].transpose("gamma", "alpha", "m").values
+    grid = fit_exponent_grid(loss, w)
+    if "ambiguity" in sub:
+        amb = sub["ambiguity"].transpose("gamma", "alpha", "m").values.max(axis=-1)
+    else:
+        amb = np.full(loss.shape[:2], np.nan)
+    n = int(ds.sizes["feature"])
+    ideal = {float(a): ideal_alpha_m(float(a), n, w).exponent for a in ds["alpha"].values}
+    rows = []
+    for i, g in enumerate(ds["gamma"].values):
+        for j, a in enumerate(ds["alpha"].values):
+            rows.append(
+                {
+                    "gamma": float(g),
+                    "alpha": float(a),
+                    "alpha_m": grid.exponent[i, j],
+                    "se": grid.se[i, j],
+                    "r2": grid.r2[i, j],
+                    "max_ambiguity": amb[i, j],
+                    "ideal": ideal[float(a)],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def least_ambiguous(table, k: int = 9):
+    """The ``k`` (γ, α) runs whose largest ambiguity over the widths is smallest (chapter 3; paper App. D.5).
+
+    ``table`` is the output of :func:`exponent_table`; rows without an ambiguity are ignored. Sorted by α.
+    """
+    if not (isinstance(k, (int, np.integer)) and k >= 1):
+        raise ValueError(f"k must be an integer >= 1, got {k!r}")
+    t = table[np.isfinite(table["max_ambiguity"])]
+    if t.empty:
+        raise ValueError("table has no finite max_ambiguity; the sweep file must store 'ambiguity'")
+    return t.nsmallest(k, "max_ambiguity").sort_values(["alpha", "gamma"]).reset_index(drop=True)

@@ -928,3 +928,556 @@ def large_model_figure(
         fig.update_yaxes(type="log", title_text="loss L", row=1, col=col)
     fig.update_layout(height=520, legend=dict(font=dict(size=10)))
     return fig
+
+
+def _sel_near(ds, **kw):
+    """``ds.sel`` with nearest matching on float coordinates (γ, α), exact on integers (chapters 2-3)."""
+    out = {}
+    for k, v in kw.items():
+        vals = np.asarray(ds[k].values, dtype=float)
+        j = int(np.argmin(np.abs(vals - float(v))))
+        if abs(vals[j] - float(v)) > 0.02:
+            raise ValueError(f"{k} must be one of {np.round(vals, 3).tolist()}, got {v!r}")
+        out[k] = ds[k].values[j]
+    return out
+
+
+def norm_hist_traces(ds, gamma: float, alpha: float, m: int) -> list:
+    """Chapter 2: histogram of the row norms (left axes) and row norm against rank (right axes) of one sweep model."""
+    import plotly.graph_objects as go
+
+    sel = _sel_near(ds, gamma=gamma, alpha=alpha, m=m)
+    counts = np.asarray(ds["norm_hist"].sel(**sel).values, dtype=float)
+    centers = np.asarray(ds["bin"].values, dtype=float)
+    norms = np.asarray(ds["row_norm"].sel(**sel).values, dtype=float)
+    n = norms.size
+    ranks = log_spaced_ranks(n, 300)
+    col = _gamma_color(float(sel["gamma"]))
+    width = float(centers[1] - centers[0]) if centers.size > 1 else 0.02
+    return [
+        go.Bar(
+            x=centers,
+            y=np.where(counts > 0, counts, np.nan),
+            width=width,
+            marker=dict(color=col),
+            name="histogram",
+            xaxis="x",
+            yaxis="y",
+            hovertemplate="‖W<sub>i</sub>‖ ≈ %{x:.2f}: %{y} rows<extra></extra>",
+        ),
+        go.Scatter(
+            x=ranks,
+            y=norms[ranks - 1],
+            mode="markers",
+            marker=dict(color=col, size=4),
+            name="norm by rank",
+            xaxis="x2",
+            yaxis="y2",
+            hovertemplate="rank %{x}<br>‖W<sub>i</sub>‖ = %{y:.3f}<extra></extra>",
+        ),
+    ]
+
+
+def _norm_hist_base(n: int, m: int):
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.12,
+        subplot_titles=("histogram of the row norms", "row norm against frequency rank"),
+    )
+    fig.update_xaxes(title_text="‖W<sub>i</sub>‖", range=[0, 2], row=1, col=1)
+    fig.update_yaxes(
+        type="log", title_text="number of features", range=[-0.1, np.log10(n) + 0.1], row=1, col=1
+    )
+    fig.update_xaxes(type="log", title_text="rank i (most frequent first)", row=1, col=2)
+    fig.update_yaxes(title_text="‖W<sub>i</sub>‖", range=[0, 2], row=1, col=2)
+    fig.add_hline(y=0.5, line=dict(dash="dot", color="gray", width=1), row=1, col=2)
+    fig.add_vline(x=m, line=dict(dash="dash", color="gray", width=1), row=1, col=2)
+    fig.add_vline(x=0.5, line=dict(dash="dot", color="gray", width=1), row=1, col=1)
+    fig.update_layout(height=440, showlegend=False, margin=dict(t=90), bargap=0)
+    return fig
+
+
+def _norm_title(ds, gamma, alpha, m) -> str:
+    sel = _sel_near(ds, gamma=gamma, alpha=alpha, m=m)
+    phi = float(ds["phi_half"].sel(**sel))
+    n = int(ds.sizes["feature"])
+    return (
+        f"γ = {float(sel['gamma']):+.2f}, α = {float(sel['alpha']):g}, m = {int(sel['m'])}: "
+        f"φ<sub>1/2</sub> = {phi:.3f} (m/n = {int(sel['m']) / n:.3f})"
+    )
+
+
+def norm_hist_figure(ds, gamma: float, alpha: float = 1.0, m: int = 100):
+    """Chapter 2: row norms of one model of the sweep (the callback of the live widget)."""
+    fig = _norm_hist_base(int(ds.sizes["feature"]), m)
+    for tr in norm_hist_traces(ds, gamma, alpha, m):
+        fig.add_trace(tr)
+    fig.update_layout(title_text=_norm_title(ds, gamma, alpha, m))
+    return fig
+
+
+def norm_hist_slider_figure(ds, alpha: float = 1.0, m: int = 100, active: int | None = None):
+    """Chapter 2: row-norm histogram and norm against rank with a built-in slider over γ (the paper's Fig. 3a)."""
+    gammas = [float(g) for g in ds["gamma"].values]
+    active = 0 if active is None else active
+    return slider_figure(
+        gammas,
+        lambda g: norm_hist_traces(ds, g, alpha, m),
+        label=lambda g: f"{g:+.2f}",
+        prefix="γ = ",
+        title=lambda g: _norm_title(ds, g, alpha, m),
+        active=active,
+        base=_norm_hist_base(int(ds.sizes["feature"]), m),
+    )
+
+
+def width_color(m: float, lo: float = 10, hi: float = 100) -> str:
+    """Colour of a width m on the Viridis scale in log m over [lo, hi] (chapters 2-3)."""
+    from plotly.colors import sample_colorscale
+
+    t = float(np.clip(np.log(m / lo) / np.log(hi / lo), 0, 1)) if hi > lo else 0.5
+    return sample_colorscale(COLORSCALE_ALPHA, [t])[0]
+
+
+def phi_gamma_traces(ds, alpha: float) -> list:
+    """Chapter 2: φ_1/2 against γ, one line per width, with the m/n levels dashed (the paper's Fig. 3b)."""
+    import plotly.graph_objects as go
+
+    sel = _sel_near(ds, alpha=alpha)
+    n = int(ds.sizes["feature"])
+    ws = [int(m) for m in ds["m"].values]
+    g = np.asarray(ds["gamma"].values, dtype=float)
+    out = []
+    for m in ws:
+        col = width_color(m, min(ws), max(ws))
+        y = np.asarray(ds["phi_half"].sel(alpha=sel["alpha"], m=m).values, dtype=float)
+        out.append(
+            go.Scatter(
+                x=g,
+                y=y,
+                mode="lines+markers",
+                name=f"m = {m}",
+                legendgroup=str(m),
+                line=dict(color=col),
+                marker=dict(color=col, size=7),
+                hovertemplate="γ = %{x:.2f}<br>φ<sub>1/2</sub> = %{y:.3f}<extra>m = " + str(m) + "</extra>",
+            )
+        )
+        out.append(
+            go.Scatter(
+                x=[-1.05, 1.05],
+                y=[m / n, m / n],
+                mode="lines",
+                line=dict(color=col, dash="dash", width=1),
+                name=f"m/n = {m / n:.3f}",
+                legendgroup=str(m),
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    return out
+
+
+def _phi_gamma_layout(fig):
+    fig.update_xaxes(title_text="weight decay γ  (γ < 0: growth)", range=[-1.08, 1.08])
+    fig.update_yaxes(
+        type="log", title_text="φ<sub>1/2</sub> (fraction of features represented)", range=[-2.3, 0.1]
+    )
+    fig.add_vline(x=0, line=dict(color="gray", width=1))
+    fig.update_layout(height=480, margin=dict(t=90))
+    return fig
+
+
+def phi_gamma_figure(ds, alpha: float = 1.0):
+    """Chapter 2: φ_1/2 against γ for every width at one α (the callback of the live widget)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(phi_gamma_traces(ds, alpha))
+    fig.update_layout(title_text=f"Represented fraction against γ, α = {alpha:g} (dashed: m/n)")
+    return _phi_gamma_layout(fig)
+
+
+def phi_gamma_slider_figure(ds, active_alpha: float = 1.0):
+    """Chapter 2: φ_1/2 against γ for every width, with a built-in slider over α (the paper's Fig. 3b)."""
+    alphas = [float(a) for a in ds["alpha"].values]
+    active = int(np.argmin(np.abs(np.asarray(alphas) - active_alpha)))
+    fig = slider_figure(
+        alphas,
+        lambda a: phi_gamma_traces(ds, a),
+        label=lambda a: f"{a:g}",
+        prefix="α = ",
+        title=lambda a: f"Represented fraction against γ, α = {a:g} (dashed: m/n)",
+        active=active,
+    )
+    return _phi_gamma_layout(fig)
+
+
+def phi_heatmap_slider_figure(ds, active_m: int | None = None):
+    """Chapter 2: heat map of φ_1/2 over (γ, α), with a built-in slider over the width m."""
+    import plotly.graph_objects as go
+
+    ws = [int(m) for m in ds["m"].values]
+    n = int(ds.sizes["feature"])
+    active = len(ws) - 1 if active_m is None else ws.index(int(active_m))
+    g = np.round(np.asarray(ds["gamma"].values, dtype=float), 2)
+    a = np.asarray(ds["alpha"].values, dtype=float)
+
+    def traces(m):
+        z = np.asarray(ds["phi_half"].sel(m=m).transpose("alpha", "gamma").values, dtype=float)
+        return [
+            go.Heatmap(
+                x=g,
+                y=a,
+                z=np.round(np.log10(np.maximum(z, 1e-3)), 3),
+                customdata=np.round(z, 3),
+                zmin=-2,
+                zmax=0,
+                colorscale="Viridis",
+                colorbar=dict(
+                    title=dict(text="φ<sub>1/2</sub>"),
+                    tickvals=[-2, -1.5, -1, -0.5, 0],
+                    ticktext=["0.01", "0.03", "0.1", "0.3", "1"],
+                ),
+                hovertemplate="γ = %{x}<br>α = %{y}<br>φ<sub>1/2</sub> = %{customdata}<extra></extra>",
+            )
+        ]
+
+    fig = slider_figure(
+        ws,
+        traces,
+        label=str,
+        prefix="m = ",
+        title=lambda m: f"φ<sub>1/2</sub> over (γ, α) at m = {m} (m/n = {m / n:.3f}); colour on a log scale",
+        active=active,
+    )
+    fig.update_xaxes(title_text="weight decay γ")
+    fig.update_yaxes(title_text="frequency exponent α")
+    fig.update_layout(height=500, margin=dict(t=90))
+    return fig
+
+
+def live_model_figure(run, k: int = 0, top: int = 40):
+    """Chapter 2: W Wᵀ (top ``top`` features) and row norm against rank of one live model (the live widget)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    if not 0 <= k < run.W.shape[0]:
+        raise ValueError(f"k must be a model index in [0, {run.W.shape[0] - 1}], got {k}")
+    top = min(int(top), run.n)
+    g = float(run.gammas[k])
+    norms = run.norms(k)
+    fig = make_subplots(
+        rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=(f"W Wᵀ, first {top} features", "row norms")
+    )
+    fig.add_trace(
+        go.Heatmap(
+            z=np.round(run.gram(k, -1, top), 3),
+            x=list(range(1, top + 1)),
+            y=list(range(1, top + 1)),
+            zmin=-1.2,
+            zmax=1.2,
+            colorscale="RdBu_r",
+            colorbar=dict(x=0.43, len=0.9),
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=np.arange(1, run.n + 1), y=norms, mode="markers", marker=dict(color=_gamma_color(g), size=5)
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_yaxes(autorange="reversed", row=1, col=1)
+    fig.update_xaxes(type="log", title_text="rank i", row=1, col=2)
+    fig.update_yaxes(title_text="‖W<sub>i</sub>‖", row=1, col=2)
+    fig.add_hline(y=0.5, line=dict(dash="dot", color="gray", width=1), row=1, col=2)
+    fig.update_layout(
+        height=430,
+        showlegend=False,
+        title_text=f"γ = {g:+g}, α = {run.alpha:g}, n = {run.n}, m = {run.m}: "
+        f"φ<sub>1/2</sub> = {np.mean(norms > 0.5):.3f}, loss {run.final_loss[k]:.3f}",
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 3: weak superposition, "power law in, power law out"
+# --------------------------------------------------------------------------------------------
+
+
+def weak_scatter_figure(df):
+    """Chapter 3: measured loss against the weak-regime prediction (4/3)Σ_{i>φn} p_i, every run, colour = γ.
+
+    ``df`` is :func:`superscale.analysis.weak_table`. Buttons switch between linear axes (the paper's
+    older Fig. 5-1a) and log axes (runs with φ_1/2 = 1 have prediction 0 and drop out there).
+    """
+    import plotly.graph_objects as go
+
+    hi = float(max(df["loss"].max(), df["predicted"].max())) * 1.05
+    custom = np.stack([df["gamma"], df["alpha"], df["m"], df["phi_half"]], axis=1)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[1e-4, hi],
+            y=[1e-4, hi],
+            mode="lines",
+            line=dict(color="black", dash="dash", width=1),
+            name="loss = prediction",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=df["predicted"],
+            y=df["loss"],
+            mode="markers",
+            name="trained models",
+            customdata=np.round(custom, 3),
+            marker=dict(
+                color=df["gamma"],
+                cmin=-1,
+                cmax=1,
+                colorscale="RdBu_r",
+                size=6,
+                line=dict(width=0.3, color="#333"),
+                colorbar=dict(title=dict(text="γ")),
+            ),
+            hovertemplate="predicted %{x:.4g}<br>loss %{y:.4g}<br>γ = %{customdata[0]}, α = %{customdata[1]}, "
+            "m = %{customdata[2]}<br>φ<sub>1/2</sub> = %{customdata[3]}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(
+        title_text="predicted (4/3) Σ<sub>i > φ<sub>1/2</sub>n</sub> p<sub>i</sub>", range=[0, hi]
+    )
+    fig.update_yaxes(title_text="measured loss", range=[0, hi])
+    lo = max(float(df["loss"][df["loss"] > 0].min()) / 2, 1e-4)
+    fig.update_layout(
+        height=520,
+        legend=dict(x=0.02, y=0.98),
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="right",
+                x=1.0,
+                y=1.12,
+                xanchor="right",
+                buttons=[
+                    dict(
+                        label="linear axes",
+                        method="relayout",
+                        args=[
+                            {
+                                "xaxis.type": "linear",
+                                "yaxis.type": "linear",
+                                "xaxis.range": [0, hi],
+                                "yaxis.range": [0, hi],
+                            }
+                        ],
+                    ),
+                    dict(
+                        label="log axes",
+                        method="relayout",
+                        args=[
+                            {
+                                "xaxis.type": "log",
+                                "yaxis.type": "log",
+                                "xaxis.range": [np.log10(lo), np.log10(hi)],
+                                "yaxis.range": [np.log10(lo), np.log10(hi)],
+                            }
+                        ],
+                    ),
+                ],
+            )
+        ],
+    )
+    return fig
+
+
+def weak_phi_figure(df, ds, gamma_min: float = 0.0):
+    """Chapter 3: loss against the number of represented features φ_1/2·n for the γ > ``gamma_min`` runs,
+    colour = α, with the prediction (4/3)Σ_{i>k} p_i dashed for each α (the paper's Fig. 4a)."""
+    import plotly.graph_objects as go
+
+    from .analysis import weak_prediction
+
+    n = int(ds.sizes["feature"])
+    w = df[df["gamma"] > gamma_min]
+    fig = go.Figure()
+    ks = np.unique(np.round(np.logspace(0, np.log10(n - 1), 60)).astype(int))
+    for a in ds["alpha"].values:
+        p = np.asarray(ds["p"].sel(alpha=a).values, dtype=float)
+        col = alpha_color(float(a))
+        fig.add_trace(
+            go.Scatter(
+                x=ks,
+                y=weak_prediction(p, ks / n),
+                mode="lines",
+                line=dict(color=col, dash="dash", width=1),
+                name=f"prediction α = {a:g}",
+                legendgroup=f"{a:g}",
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        sub = w[np.isclose(w["alpha"], a)]
+        fig.add_trace(
+            go.Scatter(
+                x=sub["phi_half"] * n,
+                y=sub["loss"],
+                mode="markers",
+                name=f"α = {a:g}",
+                legendgroup=f"{a:g}",
+                marker=dict(color=col, size=7, line=dict(width=0.4, color="#333")),
+                customdata=np.round(np.stack([sub["gamma"], sub["m"]], axis=1), 2),
+                hovertemplate="φ<sub>1/2</sub>n = %{x:.0f}<br>loss %{y:.4g}<br>γ = %{customdata[0]}, m = "
+                "%{customdata[1]}<extra>α = " + f"{a:g}" + "</extra>",
+            )
+        )
+    fig.update_xaxes(type="log", title_text="represented features φ<sub>1/2</sub>·n")
+    fig.update_yaxes(type="log", title_text="loss")
+    fig.update_layout(height=520, legend=dict(font=dict(size=10)))
+    return fig
+
+
+def weak_width_traces(ds, alpha: float, gammas, ideal: bool = True) -> list:
+    """Chapter 3: loss against width for the given γ at one α, each with its fitted power law, and the
+    ideal weak loss Σ_{i>m}(4/3 p_i − p_i²) (black). Always 2·len(gammas) + 1 traces."""
+    import plotly.graph_objects as go
+
+    from .fit import fit_power_law
+    from .theory import weak_loss
+
+    sel = _sel_near(ds, alpha=alpha)
+    ws = np.asarray(ds["m"].values)
+    out = []
+    for g in gammas:
+        gs = _sel_near(ds, gamma=g)["gamma"]
+        y = np.asarray(ds["final_loss"].sel(alpha=sel["alpha"], gamma=gs).values, dtype=float)
+        se = np.asarray(ds["final_loss_se"].sel(alpha=sel["alpha"], gamma=gs).values, dtype=float)
+        ok = np.isfinite(y) & (y > 0)
+        f = fit_power_law(ws[ok], y[ok]) if ok.sum() >= 3 else None
+        lab = f"γ = {float(gs):+.2f}" + (
+            f": α<sub>m</sub> = {f.exponent:.2f} ± {f.exponent_se:.2f}" if f else ""
+        )
+        out += loss_width_traces(ws, y, name=lab, color=strong_gamma_color(float(gs)), se=se, fit=f)
+    p = np.asarray(ds["p"].sel(alpha=sel["alpha"]).values, dtype=float)
+    fi = fit_power_law(ws, weak_loss(p, ws))
+    out.append(
+        go.Scatter(
+            x=ws,
+            y=weak_loss(p, ws) if ideal else [],
+            mode="lines",
+            line=dict(color="black", width=2),
+            name=f"ideal: first m features, α<sub>m</sub> = {fi.exponent:.2f}",
+            hovertemplate="m = %{x}<br>ideal L = %{y:.4g}<extra></extra>",
+        )
+    )
+    return out
+
+
+def weak_width_slider_figure(ds, gammas=None, active_alpha: float = 1.5):
+    """Chapter 3: loss against width for the weak runs (γ > 0 by default), with a built-in slider over α."""
+    if gammas is None:
+        gammas = [float(g) for g in ds["gamma"].values if g > 0]
+    alphas = [float(a) for a in ds["alpha"].values]
+    active = int(np.argmin(np.abs(np.asarray(alphas) - active_alpha)))
+    fig = slider_figure(
+        alphas,
+        lambda a: weak_width_traces(ds, a, gammas),
+        label=lambda a: f"{a:g}",
+        prefix="α = ",
+        title=lambda a: f"Loss against width, weak superposition, α = {a:g}",
+        active=active,
+    )
+    fig.update_xaxes(type="log", title_text="width m")
+    fig.update_yaxes(type="log", title_text="loss")
+    fig.update_layout(height=520, legend=dict(font=dict(size=11)), margin=dict(t=90))
+    return fig
+
+
+def weak_alpha_m_figure(table, least, paper_points=None, n: int = 1000, widths=(10, 15, 25, 39, 63, 100)):
+    """Chapter 3: α_m against α for the least ambiguous runs (the paper's Fig. 4b), with the line α − 1,
+    the finite-n ideal curve and the paper's points.
+
+    ``table`` is :func:`superscale.analysis.exponent_table` (all runs with γ > 0 are drawn faintly),
+    ``least`` its least ambiguous rows (:func:`~superscale.analysis.least_ambiguous`).
+    """
+    import plotly.graph_objects as go
+
+    from .analysis import PAPER_WEAK_ALPHA_M, ideal_alpha_m
+
+    paper_points = PAPER_WEAK_ALPHA_M if paper_points is None else paper_points
+    fig = go.Figure()
+    xs = np.linspace(1.0, 2.0, 21)
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=xs - 1,
+            mode="lines",
+            line=dict(color="#2ca02c", dash="dash"),
+            name="α<sub>m</sub> = α − 1",
+        )
+    )
+    ai = np.round(np.arange(0, 2.0001, 0.0625), 4)
+    fig.add_trace(
+        go.Scatter(
+            x=ai,
+            y=[ideal_alpha_m(float(a), n, widths).exponent for a in ai],
+            mode="lines",
+            line=dict(color="black", width=2),
+            name=f"ideal weak loss at n = {n}, m = {min(widths)}…{max(widths)}",
+        )
+    )
+    weak = table[table["gamma"] > 0]
+    fig.add_trace(
+        go.Scatter(
+            x=weak["alpha"],
+            y=weak["alpha_m"],
+            mode="markers",
+            marker=dict(color="rgba(150,150,150,0.45)", size=6),
+            name="all γ > 0 runs",
+            visible="legendonly",
+            customdata=np.round(weak["gamma"], 2),
+            hovertemplate="α = %{x}<br>α<sub>m</sub> = %{y:.3f}<extra>γ = %{customdata}</extra>",
+        )
+    )
+    if len(paper_points):
+        pa = np.array(paper_points, dtype=float)
+        fig.add_trace(
+            go.Scatter(
+                x=pa[:, 0],
+                y=pa[:, 1],
+                mode="markers",
+                marker=dict(symbol="diamond-open", size=10, color="#555", line=dict(width=2)),
+                name="paper (read off Fig. 4b)",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=least["alpha"],
+            y=least["alpha_m"],
+            mode="markers",
+            error_y=dict(type="data", array=least["se"], thickness=1, width=3),
+            marker=dict(
+                color=least["gamma"],
+                cmin=-1,
+                cmax=1,
+                colorscale="RdBu_r",
+                size=10,
+                line=dict(width=0.8, color="#222"),
+                colorbar=dict(title=dict(text="γ"), x=1.02),
+            ),
+            customdata=np.round(np.stack([least["gamma"], least["max_ambiguity"]], axis=1), 3),
+            name=f"this book: {len(least)} least ambiguous runs",
+            hovertemplate="α = %{x}<br>α<sub>m</sub> = %{y:.3f}<br>γ = %{customdata[0]}, max ambiguity "
+            "%{customdata[1]}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="frequency exponent α", range=[-0.05, 2.08])
+    fig.update_yaxes(title_text="fitted α<sub>m</sub>")
+    fig.update_layout(height=520, legend=dict(x=0.01, y=0.99, font=dict(size=11)))
+    return fig
