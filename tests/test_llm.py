@@ -168,7 +168,8 @@ def test_loader_rejects_a_corrupt_header(tmp_path):
 def test_orthonormal_rows_have_zero_overlap():
     q, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((40, 40)))
     W = 3.0 * q  # norms do not matter
-    assert abs(mean_squared_overlap(W).mean_sq) < 1e-14
+    assert abs(mean_squared_overlap(W, precision="float64").mean_sq) < 1e-14
+    assert abs(mean_squared_overlap(W).mean_sq) < 1e-6  # float32 products
     b = overlap_stats_blocks(W, block_rows=7, precision="float64")
     assert b.mean_sq < 1e-28 and b.mean_abs < 1e-14 and b.max_abs < 1e-14
 
@@ -177,7 +178,7 @@ def test_random_rows_give_one_over_m():
     n, m = 1500, 48
     W = np.random.default_rng(2).standard_normal((n, m))
     ref = random_overlap_moments(m)
-    g = mean_squared_overlap(W)
+    g = mean_squared_overlap(W, precision="float64")
     b = overlap_stats_blocks(W, block_rows=512, precision="float64")
     # c_ij² and c_ik² are uncorrelated for random directions: se of the mean over pairs
     se = math.sqrt(ref["var_sq"] / (n * (n - 1) / 2))
@@ -192,7 +193,8 @@ def test_simplex_frame_gives_its_known_overlap():
     e = np.eye(m + 1) - 1.0 / (m + 1)
     basis = np.linalg.svd(e)[2][:m]  # orthonormal basis of the m-dim subspace they span
     W = e @ basis.T
-    for st in (mean_squared_overlap(W), overlap_stats_blocks(W, block_rows=8, precision="float64")):
+    for st in (mean_squared_overlap(W, precision="float64"),
+               overlap_stats_blocks(W, block_rows=8, precision="float64")):
         assert st.mean_sq == pytest.approx(1 / m**2, rel=1e-10)
     b = overlap_stats_blocks(W, block_rows=8, precision="float64")
     assert b.mean_abs == pytest.approx(1 / m, rel=1e-10) and abs(b.var_sq) < 1e-15
@@ -202,8 +204,8 @@ def test_gram_equals_blocks_and_pairs_estimate_within_error():
     rng = np.random.default_rng(3)
     W = (rng.standard_normal((1003, 24)) + 0.3 * rng.standard_normal(24)).astype(np.float32)  # correlated rows
     W[5] = 0.0  # a zero row has no direction: dropped and counted
-    g64 = mean_squared_overlap(W, block_rows=100)
-    g32 = mean_squared_overlap(W, block_rows=100, precision="float32")
+    g64 = mean_squared_overlap(W, block_rows=100, precision="float64")
+    g32 = mean_squared_overlap(W, block_rows=100)
     b = overlap_stats_blocks(W, block_rows=97, bins=20)
     assert g64.n == 1002 and g64.n_dropped == 1 and b.n_pairs == 1002 * 1001 // 2
     assert b.mean_sq == pytest.approx(g64.mean_sq, rel=1e-6)
@@ -213,10 +215,11 @@ def test_gram_equals_blocks_and_pairs_estimate_within_error():
     for key in ("mean_sq", "mean_abs", "var_sq"):
         assert abs(getattr(p, key) - getattr(b, key)) < 4 * getattr(p, key + "_se"), key
     without = np.delete(W, 5, axis=0)  # zero rows drop out exactly as if removed
-    assert mean_squared_overlap(without, block_rows=100).mean_sq == pytest.approx(g64.mean_sq, rel=1e-12)
+    assert mean_squared_overlap(without, block_rows=100, precision="float64").mean_sq == pytest.approx(
+        g64.mean_sq, rel=1e-12)
     assert overlap_stats_blocks(without, block_rows=97).mean_abs == pytest.approx(b.mean_abs, rel=1e-6)
     combo = overlap_stats(W, n_pairs=10_000)
-    assert combo.method == "gram+pairs" and combo.mean_sq == pytest.approx(g64.mean_sq, rel=1e-12)
+    assert combo.method == "gram+pairs" and combo.mean_sq == pytest.approx(g64.mean_sq, rel=1e-6)
 
 
 def test_row_norm_summary_and_bad_input():

@@ -202,13 +202,15 @@ def _unit_block(t, inv, a, b, device, dtype):
 
 
 def mean_squared_overlap(W, block_rows: int = 8192, device: str | None = None,
-                         precision: str = "float64") -> OverlapStats:
+                         precision: str = "float32") -> OverlapStats:
     """Exact mean of (ŵ_i·ŵ_j)² over pairs i ≠ j through the m x m Gram matrix (chapter 6).
 
     Σ_{i≠j} c_ij² = |ŴᵀŴ|_F² - Σ_i |ŵ_i|⁴, accumulated block by block in float64. Cost O(n m²);
     memory beyond W itself: the m x m Gram matrix in float64 (512 MB at m = 8192), one block update
     of the same size and one block of rows (block_rows x m), whatever n is. Zero rows are left out.
-    ``precision="float32"`` does the block products in float32 (faster; sums still in float64).
+    ``precision="float32"`` (default) multiplies in float32 and adds the block Gram matrices in
+    float64: about 1e-8 relative error when n >> m (1e-9 to 1e-8 against the exact all-pairs sum in
+    the benchmark), at half the cost of ``"float64"``, which is exact to rounding but slow on most GPUs.
     """
     torch = _torch()
     t0 = time.perf_counter()
