@@ -23,12 +23,14 @@ __all__ = [
     "SMALL_SWEEPS",
     "load_small_sweep",
     "protocol_table",
+    "protocol_summary",
     "PAPER_FIG3_PHI",
     "phi_comparison",
     "weak_prediction",
     "weak_table",
     "exponent_table",
     "least_ambiguous",
+    "weak_alpha_m_comparison",
     "ideal_alpha_m",
     "PAPER_WEAK_ALPHA_M",
 ]
@@ -187,7 +189,7 @@ def train_live(
 # --------------------------------------------------------------------------------------------
 
 #: Sweep files tried in order by :func:`load_small_sweep`: the real grid first, then the small preview.
-SMALL_SWEEPS: tuple[str, ...] = ("paper-small", "preview-small")
+SMALL_SWEEPS: tuple[str, ...] = ("paper-small", "book-small", "preview-small")
 
 #: φ_1/2 read off the paper's older Fig-3-2 (a) (α = 1, n = 1000; about ±0.03), {γ: {m: φ_1/2}} (chapter 2).
 PAPER_FIG3_PHI: dict[float, dict[int, float]] = {
@@ -276,6 +278,42 @@ def protocol_table(ds):
     ]
     return pd.DataFrame(rows, columns=["setting", f"this data ({ds.attrs.get('grid')})", "paper"]).set_index(
         "setting"
+    )
+
+
+def protocol_summary(ds) -> str:
+    """One sentence, read from the file's attributes, saying which protocol made the sweep and where it
+    departs from the paper's (chapters 2-3)."""
+    import json
+
+    from .training import PROTOCOLS
+
+    pr = json.loads(ds.attrs["protocol"])
+    paper = PROTOCOLS["paper-small"].to_dict()
+    names = {
+        "batch": "batch size",
+        "steps": "training steps",
+        "peak_lr": "peak learning rate",
+        "warmup_frac": "warm-up fraction",
+        "floor": "final learning-rate fraction",
+        "eval_samples": "fresh samples for the final loss",
+    }
+    diffs = [
+        f"{label} {pr.get(k)} instead of {paper[k]}" for k, label in names.items() if pr.get(k) != paper[k]
+    ]
+    head = (
+        f"Data: {ds.attrs.get('loaded_from', ds.attrs.get('grid'))}.nc (grid {ds.attrs.get('grid')!r}, "
+        f"protocol {pr.get('name')!r}; {ds.attrs.get('units_finished')} of {ds.attrs.get('units_total')} units; "
+        f"{ds.sizes.get('alpha', 1)} α × {ds.sizes['gamma']} γ × {ds.sizes['m']} widths, n = {ds.sizes['feature']})."
+    )
+    if not diffs:
+        return head + " It follows the paper's small-model protocol exactly."
+    ratio = (paper["batch"] * paper["steps"]) / max(pr.get("batch", 1) * pr.get("steps", 1), 1)
+    return (
+        head
+        + " It departs from the paper's small-model protocol in: "
+        + "; ".join(diffs)
+        + f" (each model sees {ratio:.0f}× fewer samples than in the paper)."
     )
 
 
@@ -435,3 +473,42 @@ def least_ambiguous(table, k: int = 9):
     if t.empty:
         raise ValueError("table has no finite max_ambiguity; the sweep file must store 'ambiguity'")
     return t.nsmallest(k, "max_ambiguity").sort_values(["alpha", "gamma"]).reset_index(drop=True)
+
+
+def weak_alpha_m_comparison(table, least, paper_points=None):
+    """Our α_m beside the paper's Fig. 4b values at each α the paper shows (chapter 3), as a DataFrame.
+
+    For each such α: the paper's values, ours from the least ambiguous runs at that α (``least``) or,
+    when none of them has that α, from the γ > 0 run with the smallest ambiguity at that α (marked in
+    the "source" column), and the ideal finite-n value.
+    """
+    import pandas as pd
+
+    pts = PAPER_WEAK_ALPHA_M if paper_points is None else paper_points
+    rows = []
+    for a in sorted({float(p[0]) for p in pts}):
+        paper = sorted(float(p[1]) for p in pts if np.isclose(p[0], a))
+        ours = least[np.isclose(least["alpha"], a)]
+        source = "least ambiguous 9"
+        if ours.empty:
+            cand = table[
+                np.isclose(table["alpha"], a) & (table["gamma"] > 0) & np.isfinite(table["max_ambiguity"])
+            ]
+            ours = cand.nsmallest(1, "max_ambiguity")
+            source = "least ambiguous γ > 0 run at this α"
+        if ours.empty:
+            continue
+        rows.append(
+            {
+                "alpha": a,
+                "paper alpha_m": " / ".join(f"{v:.2f}" for v in paper),
+                "our alpha_m": " / ".join(
+                    f"{e:.2f} ± {s:.2f}" for e, s in zip(ours["alpha_m"], ours["se"], strict=True)
+                ),
+                "our gamma": " / ".join(f"{g:+.2f}" for g in ours["gamma"]),
+                "ideal (finite n)": float(ours["ideal"].iloc[0]),
+                "alpha - 1": a - 1,
+                "source": source,
+            }
+        )
+    return pd.DataFrame(rows).set_index("alpha")

@@ -362,7 +362,7 @@ def live_run_figure(run):
     fig.add_hline(y=0.5, line=dict(dash="dot", color="gray", width=1), row=1, col=2)
     fig.add_vline(x=run.m, line=dict(dash="dash", color="gray", width=1), row=1, col=2)
     fig.update_xaxes(type="log", title_text="step", row=1, col=1)
-    fig.update_yaxes(title_text="L (summed over features)", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="L (summed over features)", row=1, col=1)
     fig.update_xaxes(type="log", title_text="rank i (most frequent first)", row=1, col=2)
     fig.update_yaxes(title_text="‖W<sub>i</sub>‖", row=1, col=2)
     fig.update_layout(height=440, legend=dict(x=0.32, y=0.98))
@@ -1480,4 +1480,17 @@ def weak_alpha_m_figure(table, least, paper_points=None, n: int = 1000, widths=(
     fig.update_xaxes(title_text="frequency exponent α", range=[-0.05, 2.08])
     fig.update_yaxes(title_text="fitted α<sub>m</sub>")
     fig.update_layout(height=520, legend=dict(x=0.01, y=0.99, font=dict(size=11)))
+    return fig
+
+
+def weak_width_figure(ds, alpha: float, gammas):
+    """Chapter 3: loss against width at one α for the given γ, with fits and the ideal curve (live widget)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(weak_width_traces(ds, alpha, list(gammas)))
+    fig.update_xaxes(type="log", title_text="width m")
+    fig.update_yaxes(type="log", title_text="loss")
+    fig.update_layout(
+        height=480, title_text=f"Loss against width, α = {alpha:g}", legend=dict(font=dict(size=11))
+    )
     return fig
