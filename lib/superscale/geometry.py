@@ -49,7 +49,28 @@ __all__ = [
     "pack_lines",
     "relu2_uniform_mean",
     "one_feature_loss",
+    "packing_comparison",
+    "known_etfs",
+    "sweep_overlap_table",
+    "PAPER_FIG5D_MEAN",
+    "PAPER_FIG16_PHI1",
+    "PAPER_FIG5C_RATIO",
 ]
+
+#: The paper's Fig. 5d, mean squared overlap of norm > 1 rows vs m (read off the figure, ±5 %).
+PAPER_FIG5D_MEAN = {10: 0.10, 15: 0.068, 25: 0.040, 39: 0.026, 63: 0.016, 100: 0.0093}
+#: The paper's Fig. 16 (γ = −1): range of φ_1 over α at each m (read off the figure).
+PAPER_FIG16_PHI1 = {
+    10: (0.08, 0.33),
+    15: (0.19, 0.55),
+    25: (0.52, 0.79),
+    39: (0.70, 0.90),
+    63: (0.82, 0.95),
+    100: (0.87, 0.97),
+}
+#: The paper's Fig. 5c (γ = −0.55): variance of squared overlaps of norm > 1 rows over the random value,
+#: typical range over α and m (read off the figure); small α shows 0.0 at m = 63, 100.
+PAPER_FIG5C_RATIO = (0.45, 0.9)
 
 
 def _check_dim(m, name: str = "m", low: int = 2) -> int:
@@ -584,3 +605,95 @@ def one_feature_loss(W, b, p, block: int = 512) -> dict:
         "total": interference + selfl,
         "interference_per_feature": per,
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Tables for chapter 5
+# --------------------------------------------------------------------------------------------
+
+
+def known_etfs() -> list[dict]:
+    """The equiangular tight frames built by this module, one dict each (name, m, nu, vectors) (chapter 5)."""
+    out = [
+        {"name": f"simplex in R^{m}", "m": m, "nu": m + 1, "vectors": simplex_frame(m)} for m in (3, 7, 10)
+    ]
+    out.append({"name": "icosahedron diagonals", "m": 3, "nu": 6, "vectors": icosahedron_lines()})
+    for p in (13, 17, 29):
+        V = paley_etf(p)
+        out.append({"name": f"Paley, p = {p}", "m": V.shape[1], "nu": V.shape[0], "vectors": V})
+    out.append({"name": "28 lines in R^7", "m": 7, "nu": 28, "vectors": twenty_eight_lines()})
+    return out
+
+
+def packing_comparison(m: int, nus, steps: int = 600, draws: int = 5, seed: int = 0) -> list[dict]:
+    """For ν vectors in R^m, ν in ``nus``: random vectors, the packer, and the bounds (chapter 5, Fig. 5.2).
+
+    Each row: m, nu, random_max and random_mean (medians over ``draws`` random sets), packed_max,
+    packed_mean (:func:`pack_lines` from a random start, ``steps`` steps), welch (κ²), bound (the larger
+    of Welch and orthoplex).
+    """
+    m = _check_dim(m)
+    rows = []
+    rng = np.random.default_rng(seed)
+    for nu in np.asarray(nus, dtype=int):
+        if nu < 2:
+            raise ValueError(f"every nu must be >= 2, got {nu}")
+        rs = [overlap_summary(random_unit_vectors(int(nu), m, rng), eps=0.0) for _ in range(draws)]
+        pk = pack_lines(int(nu), m, steps=steps, seed=int(rng.integers(2**31)))
+        rows.append(
+            {
+                "m": m,
+                "nu": int(nu),
+                "random_max": float(np.median([r.max for r in rs])),
+                "random_mean": float(np.median([r.mean for r in rs])),
+                "packed_max": pk.max_sq_overlap,
+                "packed_mean": pk.mean_sq_overlap,
+                "welch": float(welch_bound(m, nu)),
+                "bound": float(max_overlap_lower_bound(m, nu)),
+            }
+        )
+    return rows
+
+
+def sweep_overlap_table(ds):
+    """The overlap measurements of a merged sweep (``superscale.sweep.load_sweep``) as a flat
+    ``pandas.DataFrame`` with one row per trained model (chapter 5).
+
+    Columns: alpha, gamma, m, final_loss, phi_one, n_gt1, overlap_mean_gt1, overlap_var_gt1,
+    overlap_mean_all, overlap_var_all, plus inv_m (1/m), kappa2 (:func:`welch_bound_paper` with the
+    sweep's n), mean_ratio (overlap_mean_gt1 · m), var_ratio (overlap_var_gt1 over the random value,
+    NaN when fewer than 3 rows have norm > 1). Untrained entries are dropped.
+    """
+    import xarray as xr
+
+    names = [
+        "final_loss",
+        "phi_one",
+        "n_gt1",
+        "overlap_mean_gt1",
+        "overlap_var_gt1",
+        "overlap_mean_all",
+        "overlap_var_all",
+    ]
+    missing = [k for k in names + ["completed"] if k not in ds]
+    if missing:
+        raise ValueError(f"ds must be a merged sweep with variables {names}; missing {missing}")
+    keep = {}
+    for k in names + ["completed"]:
+        da = ds[k]
+        if "alpha" not in da.dims:
+            da = da.expand_dims(alpha=[float(ds["alpha"])] if "alpha" in ds.coords else [1.0])
+        extra = [d for d in da.dims if d not in ("alpha", "gamma", "m")]
+        for d in extra:  # e.g. seed or E: keep the first entry
+            da = da.isel({d: 0})
+        keep[k] = da.transpose("alpha", "gamma", "m")
+    df = xr.Dataset(keep).to_dataframe().reset_index()
+    df = df[df["completed"].astype(bool)].drop(columns=["completed"])
+    df = df[[c for c in df.columns if c in ["alpha", "gamma", "m"] + names]]
+    n = int(ds.attrs.get("n", ds.sizes.get("feature", 1000)))
+    df["inv_m"] = 1.0 / df["m"]
+    df["kappa2"] = welch_bound_paper(df["m"].to_numpy(), n)
+    df["mean_ratio"] = df["overlap_mean_gt1"] * df["m"]
+    rv = 2.0 * (df["m"] - 1) / (df["m"] ** 2 * (df["m"] + 2))
+    df["var_ratio"] = np.where(df["n_gt1"] >= 3, df["overlap_var_gt1"] / rv, np.nan)
+    return df.reset_index(drop=True)

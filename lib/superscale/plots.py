@@ -930,6 +930,555 @@ def large_model_figure(
     return fig
 
 
+# --------------------------------------------------------------------------------------------
+# Chapter 5: the geometry of packing
+# --------------------------------------------------------------------------------------------
+
+
+_SAMPLED_OVERLAPS: dict = {}
+
+
+def _sampled_overlaps(m: int, samples: int, seed: int) -> np.ndarray:
+    """Sampled squared overlaps, cached so a slider's traces and titles share one draw (chapter 5)."""
+    from .geometry import sample_squared_overlaps
+
+    key = (m, samples, seed)
+    if key not in _SAMPLED_OVERLAPS:
+        if len(_SAMPLED_OVERLAPS) > 32:
+            _SAMPLED_OVERLAPS.clear()
+        _SAMPLED_OVERLAPS[key] = sample_squared_overlaps(m, samples, seed=seed)
+    return _SAMPLED_OVERLAPS[key]
+
+
+def overlap_distribution_traces(m: int, samples: int = 20000, seed: int = 0, bins: int = 64) -> list:
+    """Three traces for chapter 5: a sampled histogram of m·c² for random unit vectors in R^m, the exact
+    density (c² ~ Beta(1/2, (m − 1)/2), rescaled) and the large-m limit χ²₁ (dashed)."""
+    import plotly.graph_objects as go
+
+    from .geometry import squared_overlap_pdf
+
+    c2 = _sampled_overlaps(int(m), int(samples), int(seed))
+    x = m * c2
+    edges = np.linspace(0.0, 8.0, bins + 1)
+    counts, _ = np.histogram(x, bins=edges)
+    dens = counts / (samples * np.diff(edges))
+    mids = 0.5 * (edges[1:] + edges[:-1])
+    grid = np.linspace(0.02, 8.0, 250)
+    exact = squared_overlap_pdf(np.clip(grid / m, 0, 1), m) / m
+    exact = np.where(grid < m, exact, np.nan)
+    chi2 = np.exp(-grid / 2) / np.sqrt(2 * np.pi * grid)
+    return [
+        go.Bar(
+            x=mids,
+            y=np.where(dens > 0, dens, np.nan),
+            width=np.diff(edges),
+            marker=dict(color="#9ecae1", line=dict(width=0)),
+            name=f"{samples:,} sampled pairs",
+            hovertemplate="m·c² = %{x:.2f}<br>density %{y:.3g}<extra></extra>",
+        ),
+        go.Scatter(
+            x=grid,
+            y=exact,
+            mode="lines",
+            line=dict(color="#08519c", width=2.5),
+            name="exact: c² ~ Beta(½, (m−1)/2)",
+            hovertemplate="m·c² = %{x:.2f}<br>exact %{y:.3g}<extra></extra>",
+        ),
+        go.Scatter(
+            x=grid,
+            y=chi2,
+            mode="lines",
+            line=dict(color="#d62728", width=1.5, dash="dash"),
+            name="large-m limit: χ²₁",
+            hoverinfo="skip",
+        ),
+    ]
+
+
+def _overlap_title(m: int, samples: int, seed: int) -> str:
+    from .geometry import random_overlap_mean, random_overlap_var
+
+    c2 = _sampled_overlaps(int(m), int(samples), int(seed))
+    return (
+        f"m = {m}: sampled mean c² = {c2.mean():.4g} (exact 1/m = {random_overlap_mean(m):.4g}), "
+        f"variance {c2.var():.3g} (exact {random_overlap_var(m):.3g})"
+    )
+
+
+def _overlap_layout(fig):
+    fig.update_xaxes(title_text="m × squared overlap  (m·c², mean 1)", range=[0, 8])
+    fig.update_yaxes(type="log", title_text="probability density", range=[-3, 1.0])
+    fig.update_layout(height=470, bargap=0, legend=dict(x=0.55, y=0.97), title_font_size=14)
+    return fig
+
+
+def overlap_distribution_figure(m: int, samples: int = 20000, seed: int = 0):
+    """Chapter 5's random-overlap histogram for one width m (the callback of the live slider)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(overlap_distribution_traces(m, samples, seed))
+    fig.update_layout(title_text=_overlap_title(m, samples, seed))
+    return _overlap_layout(fig)
+
+
+def overlap_distribution_slider_figure(ms, samples: int = 20000, seed: int = 0, active: int | None = None):
+    """Chapter 5's random-overlap histogram with a built-in slider over the dimension m (static book)."""
+    ms = [int(m) for m in ms]
+    active = len(ms) // 2 if active is None else active
+    fig = slider_figure(
+        ms,
+        lambda m: overlap_distribution_traces(m, samples, seed),
+        label=str,
+        prefix="m = ",
+        title=lambda m: _overlap_title(m, samples, seed),
+        active=active,
+    )
+    return _overlap_layout(fig)
+
+
+def packing_traces(rows: list[dict], etfs: list[dict] | None = None) -> list:
+    """Six traces for chapter 5: against ν for one m, the largest squared overlap of random and of packed
+    vectors, the mean for random vectors, the Welch bound κ², the best lower bound, and exact ETFs."""
+    import plotly.graph_objects as go
+
+    from .geometry import max_overlap_lower_bound, welch_bound
+
+    m = rows[0]["m"]
+    nu = np.array([r["nu"] for r in rows])
+    grid = np.unique(np.round(np.geomspace(m + 1, nu.max(), 200)).astype(int))
+    etf = [e for e in (etfs or []) if e["m"] == m]
+    hov = "ν = %{x}<br>%{y:.4f}<extra>%{fullData.name}</extra>"
+    return [
+        go.Scatter(
+            x=nu,
+            y=[r["random_max"] for r in rows],
+            mode="lines+markers",
+            name="random: largest c²",
+            line=dict(color="#ff7f0e"),
+            hovertemplate=hov,
+        ),
+        go.Scatter(
+            x=nu,
+            y=[r["random_mean"] for r in rows],
+            mode="lines+markers",
+            name="random: mean c²",
+            line=dict(color="#ff7f0e", dash="dot"),
+            marker=dict(symbol="circle-open"),
+            hovertemplate=hov,
+        ),
+        go.Scatter(
+            x=nu,
+            y=[r["packed_max"] for r in rows],
+            mode="lines+markers",
+            name="packed: largest c²",
+            line=dict(color="#1f77b4"),
+            hovertemplate=hov,
+        ),
+        go.Scatter(
+            x=grid,
+            y=welch_bound(m, grid),
+            mode="lines",
+            name="Welch bound κ²",
+            line=dict(color="black", dash="dash"),
+            hovertemplate=hov,
+        ),
+        go.Scatter(
+            x=grid,
+            y=max_overlap_lower_bound(m, grid),
+            mode="lines",
+            name="best lower bound (Welch, orthoplex 1/m)",
+            line=dict(color="#7f7f7f", width=1),
+            hovertemplate=hov,
+        ),
+        go.Scatter(
+            x=[e["nu"] for e in etf],
+            y=[welch_bound(m, e["nu"]) for e in etf],
+            mode="markers",
+            name="exact ETFs",
+            marker=dict(symbol="star", size=14, color="#2ca02c"),
+            text=[e["name"] for e in etf],
+            hovertemplate="%{text}<br>ν = %{x}, c² = %{y:.4f}<extra></extra>",
+        ),
+    ]
+
+
+def packing_slider_figure(rows_by_m: dict, etfs: list[dict] | None = None, active: int = 0):
+    """Chapter 5's packing figure, largest squared overlap vs ν, with a built-in slider over m.
+
+    ``rows_by_m`` maps m to the rows of :func:`superscale.geometry.packing_comparison`.
+    """
+    ms = list(rows_by_m)
+    fig = slider_figure(
+        ms,
+        lambda m: packing_traces(rows_by_m[m], etfs),
+        label=str,
+        prefix="m = ",
+        title=lambda m: f"{m} dimensions: how small can the largest squared overlap of ν vectors be?",
+        active=active,
+    )
+    fig.update_xaxes(type="log", title_text="number of vectors ν")
+    fig.update_yaxes(type="log", title_text="squared overlap c²")
+    fig.update_layout(height=480, title_font_size=14)
+    return fig
+
+
+def _strong_scatter(df, ycol: str, *, hover_extra: str = "", size: int = 7) -> list:
+    """One trace per α of df[ycol] against m, coloured by α (chapter 5)."""
+    import plotly.graph_objects as go
+
+    traces = []
+    for a, sub in df.groupby("alpha"):
+        sub = sub.sort_values(["gamma", "m"])
+        jitter = 1.0 + 0.012 * (a - 1.0)  # spread the α values a little along m
+        traces.append(
+            go.Scatter(
+                x=sub["m"] * jitter,
+                y=sub[ycol],
+                mode="markers",
+                marker=dict(color=alpha_color(a), size=size, line=dict(width=0.5, color="white")),
+                name=f"α = {a:g}",
+                legendgroup="alpha",
+                customdata=np.stack([sub["m"], sub["gamma"], sub["n_gt1"]], axis=1),
+                hovertemplate=(
+                    f"α = {a:g}, γ = %{{customdata[1]:.2f}}, m = %{{customdata[0]}}<br>{ycol} = %{{y:.4g}}"
+                    f"<br>rows with norm > 1: %{{customdata[2]}}{hover_extra}<extra></extra>"
+                ),
+            )
+        )
+    return traces
+
+
+def trained_overlap_figure(df, n: int = 1000, paper: dict | None = None):
+    """Chapter 5 (the paper's Fig. 5d): mean squared overlap of the norm > 1 rows against m for every
+    run in ``df`` (from :func:`superscale.geometry.sweep_overlap_table`), with 1/m, κ² and the paper."""
+    import plotly.graph_objects as go
+
+    from .geometry import welch_bound_paper
+
+    fig = go.Figure(_strong_scatter(df.dropna(subset=["overlap_mean_gt1"]), "overlap_mean_gt1"))
+    grid = np.geomspace(df["m"].min() * 0.9, df["m"].max() * 1.1, 100)
+    fig.add_trace(
+        go.Scatter(
+            x=grid,
+            y=1 / grid,
+            mode="lines",
+            line=dict(color="black", dash="dash"),
+            name="1/m (random vectors)",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=grid,
+            y=welch_bound_paper(grid, n),
+            mode="lines",
+            line=dict(color="#d62728", dash="dot"),
+            name="κ², ν = min(n, m²/2)",
+        )
+    )
+    if paper:
+        fig.add_trace(
+            go.Scatter(
+                x=list(paper),
+                y=list(paper.values()),
+                mode="markers",
+                marker=dict(symbol="x-thin-open", size=14, line=dict(width=2.5), color="#444"),
+                name="paper, Fig. 5d (read off)",
+            )
+        )
+    fig.update_xaxes(type="log", title_text="width m")
+    fig.update_yaxes(type="log", title_text="mean squared overlap, rows with ‖W<sub>i</sub>‖ > 1")
+    fig.update_layout(height=480)
+    return fig
+
+
+def variance_ratio_slider_figure(df, gammas, active: int = 0, paper_range: tuple | None = None):
+    """Chapter 5 (the paper's Fig. 5c): variance of the squared overlaps of norm > 1 rows relative to random
+    vectors against m, one slider step per γ; runs with fewer than 3 such rows are left out."""
+    import plotly.graph_objects as go
+
+    alphas = sorted(df["alpha"].unique())
+    gammas = list(gammas)
+
+    def traces(g):
+        sub = df[np.isclose(df["gamma"], g)]
+        out = []
+        for a in alphas:
+            s = sub[np.isclose(sub["alpha"], a)].sort_values("m")
+            out.append(
+                go.Scatter(
+                    x=s["m"],
+                    y=s["var_ratio"],
+                    mode="lines+markers",
+                    name=f"α = {a:g}",
+                    line=dict(color=alpha_color(a), width=1.5),
+                    marker=dict(size=7),
+                    customdata=s["n_gt1"],
+                    hovertemplate=f"α = {a:g}, m = %{{x}}<br>ratio %{{y:.3f}}<br>rows with norm > 1: "
+                    "%{customdata}<extra></extra>",
+                )
+            )
+        out.append(
+            go.Scatter(
+                x=[8, 120],
+                y=[1, 1],
+                mode="lines",
+                line=dict(color="black", dash="dash"),
+                name="random vectors",
+            )
+        )
+        lo, hi = paper_range or (np.nan, np.nan)
+        out.append(
+            go.Scatter(
+                x=[8, 120, 120, 8, 8],
+                y=[lo, lo, hi, hi, lo],
+                fill="toself",
+                mode="lines",
+                line=dict(width=0),
+                fillcolor="rgba(120,120,120,0.15)",
+                name="paper's range, γ = −0.55",
+                hoverinfo="skip",
+            )
+        )
+        return out
+
+    fig = slider_figure(
+        gammas,
+        traces,
+        label=lambda g: f"{g:.2f}",
+        prefix="γ = ",
+        title=lambda g: f"γ = {g:.2f}: how uneven are the overlaps of the norm > 1 rows?",
+        active=active,
+    )
+    fig.update_xaxes(type="log", title_text="width m", range=[np.log10(8), np.log10(120)])
+    fig.update_yaxes(title_text="Var(c²) / random value 2(m−1)/(m²(m+2))", rangemode="tozero")
+    fig.update_layout(height=480, title_font_size=14)
+    return fig
+
+
+def phi_one_figure(df, n: int = 1000, paper: dict | None = None):
+    """Chapter 5 (the paper's Fig. 16): the strongly represented fraction φ_1 against m, coloured by α,
+    with the lines m/n and min(1, m²/2n) and the paper's range at each m."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    if paper:
+        ms = np.array(list(paper))
+        lo = np.array([v[0] for v in paper.values()])
+        hi = np.array([v[1] for v in paper.values()])
+        fig.add_trace(
+            go.Scatter(
+                x=ms,
+                y=(lo + hi) / 2,
+                mode="markers",
+                name="paper's range over α (Fig. 16)",
+                marker=dict(size=1, color="rgba(0,0,0,0)"),
+                error_y=dict(
+                    type="data",
+                    symmetric=False,
+                    array=hi - (lo + hi) / 2,
+                    arrayminus=(lo + hi) / 2 - lo,
+                    color="#999",
+                    thickness=8,
+                    width=0,
+                ),
+                hovertemplate="m = %{x}: paper %{customdata}<extra></extra>",
+                customdata=[f"{a:.2f}–{b:.2f}" for a, b in zip(lo, hi, strict=True)],
+            )
+        )
+    for tr in _strong_scatter(df, "phi_one"):
+        fig.add_trace(tr)
+    grid = np.geomspace(df["m"].min() * 0.9, df["m"].max() * 1.1, 200)
+    fig.add_trace(
+        go.Scatter(
+            x=grid,
+            y=grid / n,
+            mode="lines",
+            line=dict(color="black", dash="dash"),
+            name="m/n (no superposition)",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=grid,
+            y=np.minimum(1.0, grid**2 / (2 * n)),
+            mode="lines",
+            line=dict(color="#d62728", dash="dot"),
+            name="min(1, m²/2n)",
+        )
+    )
+    fig.update_xaxes(type="log", title_text="width m")
+    fig.update_yaxes(
+        type="log", title_text="φ<sub>1</sub> = fraction of rows with norm > 1", range=[-2.2, 0.08]
+    )
+    fig.update_layout(height=480)
+    return fig
+
+
+def interference_traces(table, alpha: float) -> list:
+    """Traces for chapter 5's "overlaps to loss" check at one α: against m, the measured loss, the
+    one-active-feature loss and its interference part, and the mean squared overlap (right axis)."""
+    import plotly.graph_objects as go
+
+    s = table[np.isclose(table["alpha"], alpha)].sort_values("m")
+    hov = "m = %{x}<br>%{y:.4g}<extra>%{fullData.name}</extra>"
+    return [
+        go.Scatter(
+            x=s["m"],
+            y=s["final_loss"],
+            mode="lines+markers",
+            name="measured loss",
+            line=dict(color="black"),
+            hovertemplate=hov,
+        ),
+        go.Scatter(
+            x=s["m"],
+            y=s["eq8_total"],
+            mode="lines+markers",
+            name="one-active-feature loss (Eq. 8)",
+            line=dict(color="#7f7f7f", dash="dot"),
+            hovertemplate=hov,
+        ),
+        go.Scatter(
+            x=s["m"],
+            y=s["interference"],
+            mode="lines+markers",
+            name="its interference part",
+            line=dict(color="#1f77b4"),
+            hovertemplate=hov,
+        ),
+        go.Scatter(
+            x=s["m"],
+            y=s["overlap_mean_all"],
+            mode="lines+markers",
+            name="mean squared overlap (right)",
+            line=dict(color="#d62728", dash="dash"),
+            marker=dict(symbol="square-open"),
+            yaxis="y2",
+            hovertemplate=hov,
+        ),
+    ]
+
+
+def interference_slider_figure(table, alphas, active: int = 0):
+    """Chapter 5's "from overlaps to loss" figure with a built-in slider over α. ``table`` has columns
+    alpha, m, final_loss, eq8_total, interference, overlap_mean_all. The right axis spans the same
+    number of decades as the left, so equal slopes look parallel."""
+    alphas = list(alphas)
+    ymin = float(np.nanmin(table[["final_loss", "eq8_total", "interference"]].to_numpy()))
+    ymax = float(np.nanmax(table[["final_loss", "eq8_total", "interference"]].to_numpy()))
+    lo, hi = np.floor(np.log10(ymin) * 2) / 2, np.ceil(np.log10(ymax) * 2) / 2
+    o = table["overlap_mean_all"].to_numpy()
+    olo = np.floor(np.log10(np.nanmin(o)) * 2) / 2
+    fig = slider_figure(
+        alphas,
+        lambda a: interference_traces(table, a),
+        label=lambda a: f"{a:g}",
+        prefix="α = ",
+        title=lambda a: f"α = {a:g}, γ = −1: loss and overlaps against width",
+        active=active,
+    )
+    fig.update_xaxes(type="log", title_text="width m")
+    fig.update_layout(
+        yaxis=dict(type="log", title_text="loss (summed over features)", range=[lo, hi]),
+        yaxis2=dict(
+            type="log",
+            title_text="mean squared overlap, all rows",
+            overlaying="y",
+            side="right",
+            range=[olo, olo + (hi - lo)],
+            showgrid=False,
+        ),
+        height=480,
+        legend=dict(x=0.02, y=0.02, bgcolor="rgba(255,255,255,0.7)"),
+        title_font_size=14,
+    )
+    return fig
+
+
+def packing_result_figure(result, seed: int = 0):
+    """Chapter 5's live packer figure: all squared overlaps of ν vectors in R^m, sorted, for the random
+    start and for the packed result of :func:`superscale.geometry.pack_lines`, with κ² and 1/m."""
+    import plotly.graph_objects as go
+
+    from .geometry import random_unit_vectors, squared_overlaps
+
+    nu, m = result.vectors.shape
+    start = np.sort(squared_overlaps(random_unit_vectors(nu, m, seed), eps=0.0))[::-1]
+    packed = np.sort(squared_overlaps(result.vectors, eps=0.0))[::-1]
+    rank = np.arange(1, start.size + 1)
+    keep = log_spaced_ranks(start.size, 300) - 1
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=rank[keep], y=start[keep], mode="lines", name="random start", line=dict(color="#ff7f0e")
+            ),
+            go.Scatter(x=rank[keep], y=packed[keep], mode="lines", name="packed", line=dict(color="#1f77b4")),
+            go.Scatter(
+                x=[1, rank[-1]],
+                y=[result.welch] * 2,
+                mode="lines",
+                name="Welch bound κ²",
+                line=dict(color="black", dash="dash"),
+            ),
+            go.Scatter(
+                x=[1, rank[-1]],
+                y=[1 / m] * 2,
+                mode="lines",
+                name="1/m",
+                line=dict(color="#7f7f7f", dash="dot"),
+            ),
+        ]
+    )
+    fig.update_xaxes(type="log", title_text="pairs, largest squared overlap first")
+    fig.update_yaxes(type="log", title_text="squared overlap c²")
+    fig.update_layout(
+        height=430,
+        title_text=(
+            f"ν = {nu} vectors in R<sup>{m}</sup> ({result.objective} objective): largest c² "
+            f"{result.start_max_sq_overlap:.3f} → {result.max_sq_overlap:.3f}, mean "
+            f"{result.start_mean_sq_overlap:.4f} → {result.mean_sq_overlap:.4f}, κ² = {result.welch:.4f}"
+        ),
+        title_font_size=13,
+    )
+    return fig
+
+
+def loss_width_figure(
+    widths,
+    curves: dict,
+    *,
+    se: dict | None = None,
+    min_width: float | None = None,
+    colors: dict | None = None,
+    title: str = "",
+):
+    """Chapter 4 (live version): loss against width for a few runs, each with its fitted power law
+    over the widths ≥ ``min_width``; ``curves`` maps a label to losses over ``widths``."""
+    import plotly.graph_objects as go
+
+    from .fit import fit_power_law
+
+    w = np.asarray(widths, dtype=float)
+    fig = go.Figure()
+    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+    for k, (lab, y) in enumerate(curves.items()):
+        y = np.asarray(y, dtype=float)
+        ok = (w >= (min_width if min_width is not None else -np.inf)) & np.isfinite(y) & (y > 0)
+        f = fit_power_law(w[ok], y[ok]) if ok.sum() >= 3 else None
+        name = f"{lab}: " + (
+            _fit_label(f.exponent, f.exponent_se, f.r2) if f else "fewer than 3 widths, no fit"
+        )
+        col = (colors or {}).get(lab, palette[k % len(palette)])
+        for tr in loss_width_traces(
+            w, y, name=name, color=col, se=None if se is None else se.get(lab), fit=f, fit_widths=w[ok]
+        ):
+            fig.add_trace(tr)
+    fig.update_xaxes(type="log", title_text="width m")
+    fig.update_yaxes(type="log", title_text="loss L")
+    fig.update_layout(height=460, title_text=title, legend=dict(font=dict(size=11)))
+    return fig
+
+
 def _sel_near(ds, **kw):
     """``ds.sel`` with nearest matching on float coordinates (γ, α), exact on integers (chapters 2-3)."""
     out = {}

@@ -1,0 +1,140 @@
+"""Full weight matrices of a few trained strong-superposition toy models (chapter 5).
+
+The merged sweep files keep row norms and biases but not W itself, and chapter 5's "from overlaps
+to loss" check needs every overlap W_i·W_j. This module trains a handful of models with the
+sweeps' validated CPU protocol (``superscale.sweep.BOOK_PROTOCOL``: batch 512, 2500 steps, the
+paper's schedule shape), n = 1000, the paper's six widths, and saves W and b in float16::
+
+    python -m superscale.weights --to book/data/strong-weights.npz        # about 10 minutes on 2 CPU cores
+
+The file holds ``W_{k}``, ``b_{k}`` for model k and arrays ``m``, ``gamma``, ``alpha``, ``E``,
+``final_loss``, ``final_loss_se`` (loss in the paper's units, n × MSE), plus a JSON ``meta``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["DEFAULT_FILE", "make_weights", "load_weights", "main"]
+
+DEFAULT_FILE = "strong-weights.npz"
+WIDTHS = (10, 15, 25, 39, 63, 100)
+
+
+def make_weights(
+    to: str | Path,
+    alphas=(0.0, 0.5, 1.0, 1.5, 2.0),
+    gammas=(-1.0,),
+    widths=WIDTHS,
+    n: int = 1000,
+    steps: int | None = None,
+    threads: int = 1,
+) -> Path:
+    """Train ``alphas`` × ``gammas`` × ``widths`` toy models and save W, b (float16) to ``to`` (chapter 5).
+
+    ``steps`` overrides the protocol's step count (for quick tests). Written atomically.
+    """
+    import torch
+
+    from . import __version__
+    from .sweep import BOOK_PROTOCOL
+    from .training import ModelSpec, train_models
+
+    if not alphas or not gammas or not widths:
+        raise ValueError("alphas, gammas and widths must be non-empty")
+    torch.set_num_threads(int(threads))
+    protocol = (
+        BOOK_PROTOCOL
+        if steps is None
+        else BOOK_PROTOCOL.__class__(**{**BOOK_PROTOCOL.to_dict(), "steps": int(steps)})
+    )
+    specs = [
+        ModelSpec(int(m), float(g), "power", float(a), 1.0) for a in alphas for g in gammas for m in widths
+    ]
+    t0 = time.time()
+    results = train_models(specs, n, protocol, progress=False)
+    arrays: dict[str, np.ndarray] = {}
+    for k, r in enumerate(results):
+        arrays[f"W_{k}"] = np.asarray(r.W, dtype=np.float16)
+        arrays[f"b_{k}"] = np.asarray(r.b, dtype=np.float16)
+    arrays["m"] = np.array([s.m for s in specs])
+    arrays["gamma"] = np.array([s.gamma for s in specs])
+    arrays["alpha"] = np.array([s.alpha for s in specs])
+    arrays["E"] = np.array([s.E for s in specs])
+    arrays["final_loss"] = np.array([r.final_loss for r in results])
+    arrays["final_loss_se"] = np.array([r.final_loss_se for r in results])
+    meta = {
+        "n": n,
+        "protocol": protocol.to_dict(),
+        "seconds": time.time() - t0,
+        "torch": torch.__version__,
+        "package_version": __version__,
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": " ".join(sys.argv),
+    }
+    arrays["meta"] = np.array(json.dumps(meta))
+    to = Path(to)
+    to.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=to.parent, prefix=to.name + ".", suffix=".partial")
+    os.close(fd)
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, to)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return to
+
+
+def load_weights(name: str = DEFAULT_FILE) -> list[dict]:
+    """The saved models as a list of dicts with keys m, gamma, alpha, E, W, b (float64), final_loss,
+    final_loss_se; found in ``book/data`` by :func:`superscale.bookdata.data_path` (chapter 5)."""
+    from .bookdata import data_path
+
+    out = []
+    with np.load(data_path(name)) as z:
+        for k in range(len(z["m"])):
+            out.append(
+                {
+                    "m": int(z["m"][k]),
+                    "gamma": float(z["gamma"][k]),
+                    "alpha": float(z["alpha"][k]),
+                    "E": float(z["E"][k]),
+                    "W": z[f"W_{k}"].astype(np.float64),
+                    "b": z[f"b_{k}"].astype(np.float64),
+                    "final_loss": float(z["final_loss"][k]),
+                    "final_loss_se": float(z["final_loss_se"][k]),
+                }
+            )
+        meta = json.loads(str(z["meta"]))
+    for d in out:
+        d["meta"] = meta
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m superscale.weights", description=__doc__.split("\n")[0])
+    ap.add_argument("--to", default=f"book/data/{DEFAULT_FILE}")
+    ap.add_argument("--alphas", type=float, nargs="+", default=[0.0, 0.5, 1.0, 1.5, 2.0])
+    ap.add_argument("--gammas", type=float, nargs="+", default=[-1.0])
+    ap.add_argument("--steps", type=int, default=None, help="override the protocol's steps (quick tests)")
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args(argv)
+    path = make_weights(a.to, tuple(a.alphas), tuple(a.gammas), steps=a.steps, threads=a.threads)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

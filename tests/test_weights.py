@@ -1,0 +1,29 @@
+"""Tests of superscale.weights: the saved weight matrices of chapter 5."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from superscale import weights
+
+
+def test_make_and_load_weights_round_trip(tmp_path, monkeypatch):
+    path = weights.make_weights(
+        tmp_path / "w.npz", alphas=(0.5, 1.0), gammas=(-1.0,), widths=(4, 8), n=64, steps=5
+    )
+    monkeypatch.setenv("SUPERSCALE_DATA", str(tmp_path))
+    models = weights.load_weights("w.npz")
+    assert len(models) == 4
+    assert [(d["alpha"], d["m"]) for d in models] == [(0.5, 4), (0.5, 8), (1.0, 4), (1.0, 8)]
+    for d in models:
+        assert d["W"].shape == (64, d["m"]) and d["b"].shape == (64,)
+        assert d["W"].dtype == np.float64 and np.isfinite(d["W"]).all()
+        assert d["gamma"] == -1.0 and d["E"] == 1.0 and d["final_loss"] > 0
+        assert d["meta"]["n"] == 64 and d["meta"]["protocol"]["steps"] == 5
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_make_weights_rejects_empty_grids(tmp_path):
+    with pytest.raises(ValueError, match="alphas"):
+        weights.make_weights(tmp_path / "w.npz", alphas=())
