@@ -178,3 +178,53 @@ def test_density_and_large_model_figures():
     names = " ".join(t.name or "" for t in fig.data)
     assert "α<sub>m</sub> = 0.90" in names
     assert len(fig.data) == 3 + 6 + 2 * len(loss)  # ideal lines, paper markers, ours
+
+
+def test_least_ambiguous_picks_weak_runs_with_smallest_worst_case():
+    A = np.ones((GAMMAS.size, ALPHAS.size, WIDTHS.size))
+    A[7, 3, :] = 0.1  # best weak case
+    A[6, 10, :] = 0.2
+    A[2, 0, :] = 0.01  # strong: never chosen
+    A[8, 4, 2] = np.nan  # skipped
+    got = phase.least_ambiguous(A, GAMMAS, ALPHAS, k=2)
+    assert got == [(float(GAMMAS[7]), float(ALPHAS[3])), (float(GAMMAS[6]), float(ALPHAS[10]))]
+    assert len(phase.least_ambiguous(A, GAMMAS, ALPHAS, k=9)) == 9
+    with pytest.raises(ValueError, match="ambiguity must have shape"):
+        phase.least_ambiguous(A[0], GAMMAS, ALPHAS)
+    with pytest.raises(ValueError, match="k must be"):
+        phase.least_ambiguous(A, GAMMAS, ALPHAS, k=0)
+
+
+def test_large_cpu_grid_units_are_single_models_strong_first():
+    g = phase.large_cpu_grid(widths=(8, 16, 32), steps=10, batch=16)
+    units = g.units()
+    assert len(units) == 3 * 2 * 3 and all(len(s) == 1 for _, s in units)
+    assert all(s[0].gamma < 0 for _, s in units[:9]) and all(s[0].gamma > 0 for _, s in units[9:])
+    assert [s[0].m for _, s in units[:9]] == [8, 8, 8, 16, 16, 16, 32, 32, 32]
+    assert len({u for u, _ in units}) == len(units)
+    assert (
+        g.protocol.eval_samples == 1600 and g.protocol.schedule == "large" and g.protocol.grad_scale == 100.0
+    )
+    with pytest.raises(ValueError, match="widths"):
+        phase.large_cpu_grid(widths=(8, 20000))
+    with pytest.raises(ValueError, match="steps"):
+        phase.large_cpu_grid(steps=0)
+
+
+def test_large_cpu_run_and_merge_end_to_end(tmp_path):
+    xr = pytest.importorskip("xarray")
+    args = ["--widths", "4,8,16", "--steps", "5", "--batch", "16", "--eval-samples", "64", "--n", "64"]
+    out = str(tmp_path / "run")
+    assert phase.main(["run", *args, "--out", out]) == 0
+    assert phase.main(["merge", *args, "--out", out, "--to", str(tmp_path / "l.nc")]) == 0
+    ds = xr.open_dataset(tmp_path / "l.nc", engine="h5netcdf")
+    assert ds["final_loss"].dims == ("kind", "gamma", "m") and bool(ds["completed"].all())
+    assert "sweep large-cpu" in phase.describe_sweep(ds) or "large-cpu" in phase.describe_sweep(ds)
+    assert phase.main(["merge", *args, "--out", out]) == 2  # no --to
+
+
+def test_loss_width_figure():
+    fig = plots.loss_width_figure(WIDTHS, {"a": 1.0 / WIDTHS, "b": 2.0 / WIDTHS}, min_width=15)
+    assert len(fig.data) == 4 and "α<sub>m</sub> = 1.00" in fig.data[0].name
+    fig = plots.loss_width_figure(WIDTHS, {"a": 1.0 / WIDTHS}, min_width=63)
+    assert "no fit" in fig.data[0].name

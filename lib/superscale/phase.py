@@ -21,6 +21,9 @@ from .fit import fit_power_law
 __all__ = [
     "ExponentGrid",
     "fit_exponent_grid",
+    "least_ambiguous",
+    "load_first",
+    "describe_sweep",
     "Region",
     "PAPER_REGIONS",
     "region_of",
@@ -105,6 +108,62 @@ def fit_exponent_grid(
         out[:, k] = (f.exponent, f.exponent_se, f.r2, f.amplitude)
     e, se, r2, amp = (a.reshape(lead) for a in out)
     return ExponentGrid(e, se, r2, amp, wk)
+
+
+def least_ambiguous(
+    ambiguity, gammas, alphas, k: int = 9, gamma_min: float = 0.0
+) -> list[tuple[float, float]]:
+    """The ``k`` (γ, α) cases with γ > ``gamma_min`` whose largest ambiguity over the widths is smallest
+    (the paper's choice of the weak-regime points of Fig. 4b and 5e, App. D.5; chapter 4).
+
+    ``ambiguity`` has shape (len(gammas), len(alphas), widths). Cases with any NaN are skipped.
+    """
+    A = np.asarray(ambiguity, dtype=float)
+    g = np.asarray(gammas, dtype=float)
+    a = np.asarray(alphas, dtype=float)
+    if A.ndim != 3 or A.shape[:2] != (g.size, a.size):
+        raise ValueError(f"ambiguity must have shape (len(gammas), len(alphas), widths), got {A.shape}")
+    if not (isinstance(k, (int, np.integer)) and k >= 1):
+        raise ValueError(f"k must be an integer >= 1, got {k!r}")
+    worst = A.max(axis=2)
+    cand = [
+        (worst[i, j], float(g[i]), float(a[j]))
+        for i in range(g.size)
+        for j in range(a.size)
+        if g[i] > gamma_min and np.isfinite(worst[i, j])
+    ]
+    cand.sort()
+    return [(gi, aj) for _, gi, aj in cand[:k]]
+
+
+def load_first(*names: str):
+    """Open the first of the named sweeps found in ``book/data`` and return ``(dataset, name)`` (chapter 4).
+
+    For example ``load_first("paper-small", "book-small", "preview-small")`` uses the paper-protocol
+    sweep when present and falls back to the cheaper ones. Returns ``(None, None)`` if none is found.
+    """
+    from .sweep import load_sweep
+
+    if not names:
+        raise ValueError("names must list at least one sweep name, e.g. 'paper-small'")
+    for nm in names:
+        try:
+            return load_sweep(nm), nm
+        except FileNotFoundError:
+            continue
+    return None, None
+
+
+def describe_sweep(ds) -> str:
+    """One line on what a merged sweep holds: grid, n, widths, γ and α counts, protocol, completeness (chapter 4)."""
+    a = ds.attrs
+    dims = ", ".join(f"{d}: {ds.sizes[d]}" for d in ("kind", "alpha", "E", "gamma", "m") if d in ds.sizes)
+    done = int(np.asarray(ds["completed"]).sum()) if "completed" in ds else -1
+    total = int(np.asarray(ds["completed"]).size) if "completed" in ds else -1
+    return (
+        f"sweep {a.get('grid', '?')}: n = {a.get('n', '?')}, widths {list(np.asarray(ds['m']).tolist())}, "
+        f"{dims}; batch {a.get('batch', '?')}, {a.get('steps', '?')} steps; {done}/{total} models trained"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,3 +364,161 @@ PAPER_DENSITY_ALPHA_M: tuple[tuple[float, float], ...] = (
     (1.1, 0.1),
     (1.1, 0.2),
 )
+
+
+# --------------------------------------------------------------------------------------------
+# The large model on CPU: a reduced, resumable version of the engine's ``paper-large`` grid
+# --------------------------------------------------------------------------------------------
+
+
+def _width_unit_grid_class():
+    from .sweep import Grid
+    from .training import ModelSpec
+
+    class WidthUnitGrid(Grid):
+        """A :class:`superscale.sweep.Grid` whose units are single models, strong (γ < 0) first, then
+        by width and kind, so an interrupted CPU run keeps complete small-width curves (chapter 4)."""
+
+        def units(self):
+            out = []
+            for g in sorted(self.gammas):
+                for m in self.widths:
+                    for seed in self.seeds:
+                        for kind in self.kinds:
+                            for a in self.alphas:
+                                for E in self.Es:
+                                    uid = f"{kind}_a{a:.4f}_E{E:.4f}_s{seed}_m{m}_g{g:+.3f}"
+                                    spec = ModelSpec(
+                                        int(m),
+                                        float(g),
+                                        kind,
+                                        float(a),
+                                        float(E),
+                                        float(self.scale),
+                                        int(seed),
+                                    )
+                                    out.append((uid, [spec]))
+            return out
+
+    return WidthUnitGrid
+
+
+def large_cpu_grid(
+    widths=(8, 16, 32, 64, 128),
+    gammas=(-1.0, 0.1),
+    steps: int = 8000,
+    batch: int = 128,
+    n: int = 10240,
+    eval_samples: int | None = None,
+    name: str = "large-cpu",
+):
+    """The engine's ``paper-large`` grid (three frequency laws, n = 10240) reduced for one CPU core (chapter 4).
+
+    Same model, optimizer, per-width learning rates and schedule shape as ``paper-large``; only the
+    widths, γ, steps, batch (and, if given, n) change. The final loss is measured on
+    ``eval_samples`` fresh samples (default 100 × batch, the paper's rule). Each model is its own
+    unit, so a killed run loses at most one model and a rerun resumes.
+    """
+    from dataclasses import replace
+
+    from .sweep import get_grid
+
+    base = get_grid("paper-large")
+    widths = tuple(int(m) for m in widths)
+    if any(not (1 <= m < n) for m in widths) or not widths:
+        raise ValueError(f"widths must be integers with 1 <= m < n = {n}, got {widths}")
+    if not (isinstance(steps, int) and steps >= 1):
+        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    if not (isinstance(batch, int) and batch >= 1):
+        raise ValueError(f"batch must be an integer >= 1, got {batch!r}")
+    ev = 100 * batch if eval_samples is None else int(eval_samples)
+    pr = replace(
+        base.protocol, name=name, steps=steps, batch=batch, eval_samples=ev, eval_batch=min(2048, ev)
+    )
+    cls = _width_unit_grid_class()
+    desc = (
+        f"The paper's large model reduced for one CPU core: n = {n}, widths {list(widths)}, "
+        f"γ ∈ {list(gammas)}, power law i^-1.2, exponential e^(-i/400), linear; batch {batch}, "
+        f"{steps} steps, the paper's per-width learning rates and schedule shape."
+    )
+    return cls(
+        name,
+        n,
+        widths,
+        tuple(float(g) for g in gammas),
+        pr,
+        alphas=base.alphas,
+        kinds=base.kinds,
+        scale=base.scale,
+        description=desc,
+    ).validate()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m superscale.phase {run,status,merge} [options]``: the CPU large-model run (chapter 4)."""
+    import argparse
+    import shlex
+    import sys
+    import time
+
+    from .sweep import grid_status, merge_grid, run_grid
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ap = argparse.ArgumentParser(prog="python -m superscale.phase", description=main.__doc__)
+    ap.add_argument("cmd", choices=["run", "status", "merge"])
+    ap.add_argument("--widths", default="8,16,32,64,128", help="comma-separated widths")
+    ap.add_argument("--gammas", default="-1,0.1", help="comma-separated γ")
+    ap.add_argument("--steps", type=int, default=8000)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--eval-samples", type=int, default=25600)
+    ap.add_argument("--n", type=int, default=10240)
+    ap.add_argument("--out", default="runs/large-cpu")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--to", help="merge: the merged .nc file")
+    ap.add_argument("--allow-partial", action="store_true")
+    args = ap.parse_args(argv)
+    try:
+        grid = large_cpu_grid(
+            tuple(int(x) for x in args.widths.split(",")),
+            tuple(float(x) for x in args.gammas.split(",")),
+            args.steps,
+            args.batch,
+            args.n,
+            args.eval_samples,
+        )
+        if args.cmd == "run":
+            import torch
+
+            torch.set_num_threads(max(1, args.threads))
+            t0 = time.time()
+            while True:
+                did = run_grid(grid, args.out, progress=False, max_units=1)
+                if not did:
+                    break
+                st = grid_status(grid, args.out)
+                print(
+                    f"[{time.strftime('%H:%M:%S')}] {did[0]} done; {len(st['finished'])}/{len(grid.units())} "
+                    f"finished, {time.time() - t0:.0f} s since start",
+                    flush=True,
+                )
+        elif args.cmd == "status":
+            st = grid_status(grid, args.out)
+            print(
+                f"{len(st['finished'])}/{len(grid.units())} models finished, {st['seconds']:.0f} s; "
+                f"missing: {st['missing']}"
+            )
+        else:
+            if not args.to:
+                raise ValueError("merge needs --to FILE.nc")
+            cmd = "python -m superscale.phase " + " ".join(shlex.quote(a) for a in argv)
+            print(
+                f"wrote {merge_grid(grid, args.out, args.to, allow_partial=args.allow_partial, command=cmd)}"
+            )
+        return 0
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
