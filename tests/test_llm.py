@@ -141,6 +141,17 @@ def test_loader_chunked_read_and_alternative_names(tmp_path):
         locate_tensor(root, ["lm_head.weight"], fs=fs)
 
 
+def test_loader_rejects_unsupported_dtypes(tmp_path):
+    fs, root = fsspec.filesystem("file"), str(tmp_path / "int8")
+    write_checkpoint(fs, root, {"lm_head.weight": torch.ones(4, 3, dtype=torch.int8)}, sharded=False)
+    info = locate_tensor(root, "lm_head.weight", fs=fs)
+    with pytest.raises(ValueError, match="supported"):
+        read_tensor(info, fs=fs)
+    write_checkpoint(fs, root + "f", {"lm_head.weight": torch.ones(4, 3)}, sharded=False)
+    with pytest.raises(ValueError, match="chunk_bytes"):
+        read_tensor(locate_tensor(root + "f", "lm_head.weight", fs=fs), fs=fs, chunk_bytes=0)
+
+
 def test_loader_refuses_pickle_unless_allowed(tmp_path):
     root = tmp_path / "old"
     root.mkdir()

@@ -11,6 +11,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 from . import fits, loader, measure, overlap, published, registry, tokens
 from .fits import (
     SizeWidthFit,
@@ -51,7 +56,7 @@ MEASUREMENTS_CSV = "llm-overlaps.csv"
 CHINCHILLA_CSV = "chinchilla-models.csv"
 
 
-def load_chinchilla_table():
+def load_chinchilla_table() -> pd.DataFrame:
     """The 50 Chinchilla model shapes of Hoffmann et al. 2022, Table A9, as a DataFrame (chapter 6).
 
     Columns: params_million, d_model, ffw_size, kv_size, n_heads, n_layers. Shipped as
@@ -64,7 +69,7 @@ def load_chinchilla_table():
     return pd.read_csv(data_path(CHINCHILLA_CSV), comment="#")
 
 
-def load_measurements():
+def load_measurements() -> pd.DataFrame | None:
     """Rows written by ``python -m superscale.llm measure`` into ``book/data/llm-overlaps.csv``,
     or ``None`` if no such file exists (chapter 6)."""
     import pandas as pd

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 def _finite_positive(name: str, a) -> np.ndarray:
@@ -65,7 +66,7 @@ class WidthLossFit:
                 f"{len(self.offsets)} offsets, {self.n_points} points, MSE = {self.mse:.3g}")
 
 
-def paper_alpha_error(width, loss, groups, A: float, alpha: float, offsets: dict[str, float]) -> float:
+def paper_alpha_error(width: ArrayLike, loss: ArrayLike, groups: Sequence, A: float, alpha: float, offsets: dict[str, float]) -> float:
     """The paper's slope error for the loss fit (its analysis notebook; chapter 6).
 
     √( Σ [ln(L - B_g) - ln(A m^-α)]² / Σ (ln m - mean ln m)² / (N - 3) ), with the terms of points
@@ -81,7 +82,7 @@ def paper_alpha_error(width, loss, groups, A: float, alpha: float, offsets: dict
     return float(math.sqrt(np.sum(d**2) / np.sum((lm - lm.mean()) ** 2) / (m.size - 3)))
 
 
-def fit_loss_vs_width(width, loss, groups: Sequence, A0: float = 500.0, alpha0: float = 1.0) -> WidthLossFit:
+def fit_loss_vs_width(width: ArrayLike, loss: ArrayLike, groups: Sequence, A0: float = 500.0, alpha0: float = 1.0) -> WidthLossFit:
     """Fit L = A/m^α + B_g with one offset per group by nonlinear least squares (chapter 6, the paper's Eq. 6).
 
     ``width``: hidden widths m (> 0); ``loss``: losses in nats per token; ``groups``: one label per
@@ -159,7 +160,7 @@ class SizeWidthFit:
         return f"k = {self.k:.3f} ± {self.k_se:.3f} ({self.n_points} points, {len(self.intercepts)} intercepts)"
 
 
-def fit_size_vs_width(width, n_params, families: Sequence | None = None) -> SizeWidthFit:
+def fit_size_vs_width(width: ArrayLike, n_params: ArrayLike, families: Sequence | None = None) -> SizeWidthFit:
     """Fit N ∝ m^k by OLS of ln N on ln m, common slope, one intercept per family (chapter 6).
 
     ``families=None`` fits a single line (e.g. the Chinchilla table); otherwise one label per point.
@@ -193,7 +194,7 @@ def fit_size_vs_width(width, n_params, families: Sequence | None = None) -> Size
                         r2=r2, n_points=int(m.size))
 
 
-def fit_size_vs_width_per_family(width, n_params, families: Sequence) -> dict[str, SizeWidthFit]:
+def fit_size_vs_width_per_family(width: ArrayLike, n_params: ArrayLike, families: Sequence) -> dict[str, SizeWidthFit]:
     """One :func:`fit_size_vs_width` per family with at least 3 points of 2+ distinct widths (chapter 6)."""
     m = np.asarray(width, dtype=float)
     N = np.asarray(n_params, dtype=float)

@@ -18,6 +18,7 @@ import json
 import posixpath
 import socket
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +86,7 @@ def is_network_error(exc: BaseException) -> bool:
     return False
 
 
-def hub_filesystem():
+def hub_filesystem() -> Any:
     """``huggingface_hub.HfFileSystem()``, or a clear error if huggingface_hub is missing (chapter 6)."""
     try:
         from huggingface_hub import HfFileSystem
@@ -94,7 +95,7 @@ def hub_filesystem():
     return HfFileSystem()
 
 
-def read_safetensors_header(fs, path: str) -> tuple[dict[str, Any], int]:
+def read_safetensors_header(fs: Any, path: str) -> tuple[dict[str, Any], int]:
     """Parse a safetensors header; return (header dict, absolute offset where the data starts) (chapter 6).
 
     Reads only the first 8 + header-length bytes of the file.
@@ -141,7 +142,7 @@ def _list_names(fs, root: str) -> dict[str, str]:
     return {posixpath.basename(str(p).rstrip("/")): str(p) for p in entries}
 
 
-def locate_tensor(root: str, names, fs=None) -> TensorInfo:
+def locate_tensor(root: str, names: str | Sequence[str], fs: Any = None) -> TensorInfo:
     """Find the first of ``names`` in the checkpoint at ``root`` and return where its bytes are (chapter 6).
 
     ``root`` is a repository id (optionally ``@revision``) on the Hub, or a folder on ``fs``. Follows
@@ -191,7 +192,7 @@ def locate_tensor(root: str, names, fs=None) -> TensorInfo:
     raise KeyError(f"{root}: none of the tensors {names} found; candidates: {hints[:20] or seen_names[:20]}")
 
 
-def read_tensor(info: TensorInfo, fs=None, chunk_bytes: int = 64 * 2**20) -> np.ndarray:
+def read_tensor(info: TensorInfo, fs: Any = None, chunk_bytes: int = 64 * 2**20) -> np.ndarray:
     """Read a located tensor into a float32 numpy array, in chunks of about ``chunk_bytes`` (chapter 6).
 
     F16 and BF16 are widened to float32 (bfloat16 by shifting its 16 bits into the high half of a
@@ -246,7 +247,7 @@ def _load_pickle(fs, root: str, files: dict[str, str], names: list[str]) -> tupl
     return arr, info
 
 
-def load_tensor(root: str, names, fs=None, allow_pickle: bool = False) -> tuple[np.ndarray, TensorInfo]:
+def load_tensor(root: str, names: str | Sequence[str], fs: Any = None, allow_pickle: bool = False) -> tuple[np.ndarray, TensorInfo]:
     """Read the first of ``names`` found in the checkpoint at ``root``; return (float32 array, info) (chapter 6).
 
     ``fs`` defaults to the Hugging Face Hub. With ``allow_pickle=True`` a checkpoint without

@@ -18,10 +18,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
 METHODS: tuple[str, ...] = ("gram", "blocks", "pairs", "gram+pairs")
+#: An n x m matrix: a numpy array (float16/32/64) or a torch tensor.
+Matrix = Any
 
 
 def random_overlap_moments(m: int) -> dict[str, float]:
@@ -142,7 +145,7 @@ def _device(device):
     return pick_device(device) if device is not None else "cpu"
 
 
-def row_norms(W, block_rows: int = 8192):
+def row_norms(W: Matrix, block_rows: int = 8192) -> np.ndarray:
     """Euclidean norms of the rows of W in float64, computed block by block (chapter 6)."""
     torch = _torch()
     t = _as_tensor(W)
@@ -155,7 +158,7 @@ def row_norms(W, block_rows: int = 8192):
     return out.numpy()
 
 
-def row_norm_summary(W, bins: int = 60, block_rows: int = 8192) -> RowNormSummary:
+def row_norm_summary(W: Matrix, bins: int = 60, block_rows: int = 8192) -> RowNormSummary:
     """Mean, std, min, max, quantiles and a histogram of the row norms |W_i| (chapter 6)."""
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
         raise ValueError(f"bins must be an integer >= 1, got {bins!r}")
@@ -201,7 +204,7 @@ def _unit_block(t, inv, a, b, device, dtype):
     return t[a:b].to(device=device, dtype=dtype) * inv[a:b, None].to(device=device, dtype=dtype)
 
 
-def mean_squared_overlap(W, block_rows: int = 8192, device: str | None = None,
+def mean_squared_overlap(W: Matrix, block_rows: int = 8192, device: str | None = None,
                          precision: str = "float32") -> OverlapStats:
     """Exact mean of (ŵ_i·ŵ_j)² over pairs i ≠ j through the m x m Gram matrix (chapter 6).
 
@@ -232,7 +235,7 @@ def mean_squared_overlap(W, block_rows: int = 8192, device: str | None = None,
                         n_dropped=pr.n_rows - n, seconds=time.perf_counter() - t0)
 
 
-def overlap_stats_blocks(W, block_rows: int = 4096, device: str | None = None, precision: str = "float32",
+def overlap_stats_blocks(W: Matrix, block_rows: int = 4096, device: str | None = None, precision: str = "float32",
                          bins: int = 0) -> OverlapStats:
     """Exact mean |c|, mean c², Var c² and max |c| over all pairs i ≠ j, block against block (chapter 6).
 
@@ -326,13 +329,13 @@ def _check_pairs(n_pairs):
     return int(n_pairs)
 
 
-def sample_pair_overlaps(W, n_pairs: int, seed: int = 0) -> np.ndarray:
+def sample_pair_overlaps(W: Matrix, n_pairs: int, seed: int = 0) -> np.ndarray:
     """Overlaps c_ij of ``n_pairs`` pairs i ≠ j drawn uniformly at random (with replacement) (chapter 6)."""
     n_pairs = _check_pairs(n_pairs)
     return _sample(_prepare(W, 8192), n_pairs, seed)
 
 
-def overlap_stats_pairs(W, n_pairs: int = 1_000_000, seed: int = 0, bins: int = 0) -> OverlapStats:
+def overlap_stats_pairs(W: Matrix, n_pairs: int = 1_000_000, seed: int = 0, bins: int = 0) -> OverlapStats:
     """Mean |c|, mean c² and Var c² estimated from ``n_pairs`` random pairs, with standard errors (chapter 6).
 
     The standard error of a mean is the sample standard deviation over √n_pairs; that of Var c² uses
@@ -361,7 +364,7 @@ def overlap_stats_pairs(W, n_pairs: int = 1_000_000, seed: int = 0, bins: int = 
     )
 
 
-def overlap_stats(W, method: str = "gram+pairs", n_pairs: int = 1_000_000, seed: int = 0,
+def overlap_stats(W: Matrix, method: str = "gram+pairs", n_pairs: int = 1_000_000, seed: int = 0,
                   block_rows: int = 4096, device: str | None = None, bins: int = 0) -> OverlapStats:
     """Overlap statistics of the rows of W by ``method`` (chapter 6; the ``measure`` command uses it).
 

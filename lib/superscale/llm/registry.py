@@ -8,7 +8,12 @@ embedding when the head is tied to it (the paper's App. C.1).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FAMILIES: tuple[str, ...] = ("OPT", "Qwen2.5", "GPT-2", "Pythia")
 
@@ -136,7 +141,7 @@ class Registry:
     def __len__(self) -> int:
         return len(self.checkpoints)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Checkpoint]:
         return iter(self.checkpoints)
 
     def family(self, family: str) -> list[Checkpoint]:
@@ -171,7 +176,7 @@ def find_checkpoint(name: str) -> Checkpoint | None:
         return None
 
 
-def registry_frame():
+def registry_frame() -> pd.DataFrame:
     """The registry as a pandas DataFrame, one row per checkpoint (chapter 6)."""
     import pandas as pd
 

@@ -7,11 +7,12 @@ spaced in log10(rank) and fits a straight line in log-log: frequency ∝ rank^-�
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..fit import PowerLawFit, fit_power_law
 
 
-def rank_frequency(counts) -> np.ndarray:
+def rank_frequency(counts: ArrayLike | dict) -> np.ndarray:
     """Counts (or frequencies) sorted in decreasing order, zeros dropped: index 0 is rank 1 (chapter 6)."""
     if isinstance(counts, dict):
         counts = list(counts.values())
@@ -34,7 +35,7 @@ def log_spaced_ranks(n_ranks: int, n_points: int = 1000, min_rank: int = 1) -> n
     return r
 
 
-def fit_zipf(counts, n_points: int = 1000, min_rank: int = 1, max_rank: int | None = None) -> PowerLawFit:
+def fit_zipf(counts: ArrayLike | dict, n_points: int = 1000, min_rank: int = 1, max_rank: int | None = None) -> PowerLawFit:
     """Fit frequency ∝ rank^-α on log-spaced ranks, the paper's recipe (chapter 6). Returns a PowerLawFit.
 
     ``counts``: raw counts or frequencies in any order (a dict's values are used). ``max_rank``
