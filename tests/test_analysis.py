@@ -54,3 +54,87 @@ def test_train_live_small_case_separates_the_two_regimes():
     assert run.gram(1, top=10).shape == (10, 10)
     with pytest.raises(ValueError, match="m"):
         analysis.train_live(n=10, m=10)
+
+
+def _fake_sweep(n=200, widths=(10, 15, 25, 39), alphas=(1.0, 1.5, 2.0)):
+    """A synthetic sweep with the book's schema: γ > 0 models keep exactly their first m features."""
+    import json
+
+    import xarray as xr
+
+    from superscale.training import PROTOCOLS
+
+    gammas = np.array([-1.0, -0.5556, -0.1111, 0.3333, 0.5556])
+    A, G, M = len(alphas), gammas.size, len(widths)
+    loss = np.zeros((A, G, M))
+    phi = np.zeros((A, G, M))
+    amb = np.zeros((A, G, M))
+    norms = np.zeros((A, G, M, n), dtype=np.float16)
+    p_all = np.stack([data.power_law_frequencies(n, a) for a in alphas])
+    for i in range(A):
+        for j, g in enumerate(gammas):
+            for k, m in enumerate(widths):
+                keep = m if g > 0 else n
+                r = np.zeros(n)
+                r[:keep] = 1.0
+                norms[i, j, k] = r
+                phi[i, j, k] = keep / n
+                loss[i, j, k] = theory.weak_loss(p_all[i], keep) if g > 0 else 0.5 / m
+                amb[i, j, k] = 0.1 * g if g > 0 else 5.0
+    dims = ("alpha", "gamma", "m")
+    ds = xr.Dataset(
+        {
+            "final_loss": (dims, loss),
+            "final_loss_se": (dims, 1e-3 * np.ones_like(loss)),
+            "phi_half": (dims, phi),
+            "ambiguity": (dims, amb),
+            "completed": (dims, np.ones_like(loss, dtype=bool)),
+            "row_norm": (dims + ("feature",), norms),
+            "p": (("alpha", "feature"), p_all),
+        },
+        coords={"alpha": list(alphas), "gamma": gammas, "m": list(widths), "feature": np.arange(1, n + 1)},
+    )
+    ds.attrs.update(
+        grid="fake", protocol=json.dumps(PROTOCOLS["paper-small"].to_dict()), units_finished=3, units_total=3
+    )
+    return ds
+
+
+def test_weak_table_on_ideal_models_matches_prediction():
+    ds = _fake_sweep()
+    runs = analysis.weak_table(ds)
+    assert len(runs) == 3 * 5 * 4
+    weak = runs[runs["gamma"] > 0]
+    # ideal weak models: loss = exact variance sum, within 1 % of (4/3) Σ p_i for these tails
+    assert np.allclose(weak["ratio"], 1.0, atol=0.02)
+    assert np.allclose(weak["predicted"], weak["predicted_norms"])
+    strong = runs[runs["gamma"] < 0]
+    assert (strong["predicted"] == 0).all() and strong["ratio"].isna().all()
+
+
+def test_exponent_table_and_least_ambiguous():
+    ds = _fake_sweep()
+    table = analysis.exponent_table(ds)
+    assert len(table) == 5 * 3
+    least = analysis.least_ambiguous(table, k=3)
+    assert (least["gamma"] > 0).all() and len(least) == 3
+    # an ideal weak model's exponent equals the ideal finite-n exponent over the same widths
+    row = table[(table["gamma"] > 0) & np.isclose(table["alpha"], 1.5)].iloc[0]
+    assert row["alpha_m"] == pytest.approx(row["ideal"], abs=1e-9)
+    cmp = analysis.weak_alpha_m_comparison(table, least)
+    assert 2.0 in cmp.index
+    with pytest.raises(ValueError, match="k"):
+        analysis.least_ambiguous(table, k=0)
+
+
+def test_protocol_summary_reads_the_attributes():
+    ds = _fake_sweep()
+    assert "exactly" in analysis.protocol_summary(ds)
+    import json
+
+    pr = json.loads(ds.attrs["protocol"])
+    pr.update(batch=512, steps=2500)
+    ds.attrs["protocol"] = json.dumps(pr)
+    s = analysis.protocol_summary(ds)
+    assert "batch size 512 instead of 2048" in s and "32× fewer" in s
+    assert analysis.protocol_table(ds).loc["batch size"].iloc[0] == 512

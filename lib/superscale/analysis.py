@@ -272,7 +272,7 @@ def protocol_table(ds):
         ),
         (
             "training time (CPU-seconds, all units)",
-            round(float(ds.attrs.get("train_seconds_total", np.nan))),
+            f"{float(ds.attrs.get('train_seconds_total', np.nan)):.0f}",
             "—",
         ),
     ]
