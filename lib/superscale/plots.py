@@ -601,7 +601,7 @@ def _region_shapes(regions, gammas, alphas) -> tuple[list, list]:
                 x=(x0 + x1) / 2,
                 y=y1,
                 yshift=10 + 12 * (k == 2),
-                text=f"<b>{r.name}</b>: {r.expected}",
+                text=f"<b>{r.name}</b>: " + r.expected.replace("α_m", "α<sub>m</sub>"),
                 showarrow=False,
                 font=dict(color=r.color, size=11),
                 bgcolor="rgba(255,255,255,0.8)",
@@ -872,7 +872,9 @@ def large_model_figure(
             first = col == 1
             if ideal and regime == "weak":
                 p = feature_frequencies(kind, n, 1.0, 1.2, 400.0)
-                ms = np.unique(np.geomspace(max(1, w.min() if w.size else 8), 1024, 40).astype(int))
+                ms = np.unique(
+                    np.geomspace(max(1, w.min() if w.size else 8), min(1024, n - 1), 40).astype(int)
+                )
                 fig.add_trace(
                     go.Scatter(
                         x=ms,
@@ -906,7 +908,7 @@ def large_model_figure(
             if key not in loss:
                 continue
             fit = (fits or {}).get(key)
-            lab = KIND_LABELS[kind]
+            lab = f"{KIND_LABELS[kind]} ({regime})"
             if fit is not None:
                 lab += f": α<sub>m</sub> = {fit.exponent:.2f} ± {fit.exponent_se:.2f}"
             y = np.asarray(loss[key], dtype=float)
@@ -924,9 +926,13 @@ def large_model_figure(
             ):
                 fig.add_trace(tr)
     for col in (1, 2):
-        fig.update_xaxes(type="log", title_text="width m", row=1, col=col)
-        fig.update_yaxes(type="log", title_text="loss L", row=1, col=col)
-    fig.update_layout(height=520, legend=dict(font=dict(size=10)))
+        fig.update_xaxes(
+            type="log", title_text="width m", range=[np.log10(6), np.log10(1500)], row=1, col=col
+        )
+        fig.update_yaxes(
+            type="log", title_text="loss L", range=[np.log10(0.005), np.log10(3)], row=1, col=col
+        )
+    fig.update_layout(height=560, legend=dict(font=dict(size=10), orientation="h", y=-0.18))
     return fig
 
 
