@@ -1,6 +1,7 @@
 # Two commands on a fresh machine (see README.md):
 #   make book   set up .venv, execute every chapter, build the HTML book into _build/html
-#   make test   lint, unit tests, every chapter under nbval, strict book build, real-browser check
+#   make test   lint, unit tests, every chapter under nbval, strict book build, real-browser check,
+#               every chapter in the Colab stand-in (make colab)
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -12,8 +13,11 @@ STAMP := $(VENV)/.installed
 PIP_EXTRA ?=
 BOOK_ENV := SUPERSCALE_BOOK_BUILD=1 PYTHONHASHSEED=0
 CHROMIUM ?= /usr/bin/chromium
+# The Colab stand-in: Colab's package versions in their own environment (tools/colab/README.md).
+COLAB_VENV := .venv-colab
+COLAB_STAMP := $(COLAB_VENV)/.installed
 
-.PHONY: book test lint unit notebooks book-strict browser vendor setup-cells clean help
+.PHONY: book test lint unit notebooks book-strict browser colab vendor setup-cells clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -65,7 +69,22 @@ browser: $(STAMP) $(CHROMIUM)
 	$(BIN)/python tools/check_html.py --selftest
 	$(BIN)/python tools/check_html.py _build/html
 
-test: lint unit notebooks book-strict browser
+$(COLAB_STAMP): tools/colab/colab-versions.txt tools/colab/google/colab/__init__.py
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is required"; exit 1; }
+	rm -rf $(COLAB_VENV)
+	$(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install -q pip==24.1.2
+	$(COLAB_VENV)/bin/python -m pip install -q --only-binary=:all: $(PIP_EXTRA) -r tools/colab/colab-versions.txt
+	$(COLAB_VENV)/bin/python -m pip check
+	$(BIN)/python tools/colab_check.py --prepare $(COLAB_VENV)
+	touch $(COLAB_STAMP)
+
+# Every chapter top to bottom as in Colab (set-up cell clones the repository from a local git URL),
+# live sliders moved; fails if a set-up cell changes numpy, torch or plotly. Runs the commit at HEAD.
+colab: $(STAMP) $(COLAB_STAMP)
+	$(BIN)/python tools/colab_check.py --venv $(COLAB_VENV)
+
+test: lint unit notebooks book-strict browser colab
 	@echo "make test: all checks passed"
 
 clean:
