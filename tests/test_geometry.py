@@ -298,3 +298,67 @@ def test_one_feature_loss_orthogonal_rows_have_no_interference():
 def test_bad_input_raises_clear_errors(call, word):
     with pytest.raises(ValueError, match=word):
         call()
+
+
+# --------------------------------------------------------------------------------------------
+# Sweep table and chapter tables
+# --------------------------------------------------------------------------------------------
+
+
+def _fake_sweep(alphas=(0.0, 1.0)):
+    xr = pytest.importorskip("xarray")
+    gammas, ms = [-1.0, 0.5], [10, 100]
+    shape = (len(alphas), len(gammas), len(ms))
+    rng = np.random.default_rng(9)
+    n_gt1 = np.array([[[0, 2], [5, 50]]] * len(alphas))
+    ds = xr.Dataset(
+        {
+            k: (("alpha", "gamma", "m"), rng.uniform(0.01, 1, size=shape))
+            for k in [
+                "final_loss",
+                "phi_one",
+                "overlap_mean_gt1",
+                "overlap_var_gt1",
+                "overlap_mean_all",
+                "overlap_var_all",
+            ]
+        },
+        coords={"alpha": list(alphas), "gamma": gammas, "m": ms},
+    )
+    ds["n_gt1"] = (("alpha", "gamma", "m"), n_gt1)
+    ds["completed"] = (("alpha", "gamma", "m"), np.ones(shape, bool))
+    ds.attrs["n"] = 1000
+    return ds
+
+
+def test_sweep_overlap_table():
+    ds = _fake_sweep()
+    ds["completed"][0, 0, 0] = False
+    t = g.sweep_overlap_table(ds)
+    assert len(t) == 7
+    row = t[(t.alpha == 1.0) & (t.gamma == 0.5) & (t.m == 100)].iloc[0]
+    assert row["mean_ratio"] == pytest.approx(
+        100 * float(ds.overlap_mean_gt1.sel(alpha=1.0, gamma=0.5, m=100))
+    )
+    assert row["var_ratio"] == pytest.approx(
+        float(ds.overlap_var_gt1.sel(alpha=1.0, gamma=0.5, m=100)) / g.random_overlap_var(100)
+    )
+    assert row["kappa2"] == pytest.approx(g.welch_bound_paper(100, 1000))
+    assert np.isnan(t[(t.alpha == 1.0) & (t.gamma == -1.0) & (t.m == 100)]["var_ratio"]).all()  # 2 rows only
+    # a sweep with a single alpha (a scalar coordinate) works too
+    one = g.sweep_overlap_table(_fake_sweep((1.0,)).squeeze("alpha"))
+    assert len(one) == 4 and (one.alpha == 1.0).all()
+    with pytest.raises(ValueError, match="missing"):
+        g.sweep_overlap_table(ds.drop_vars("n_gt1"))
+
+
+def test_packing_comparison_and_known_etfs():
+    rows = g.packing_comparison(4, [5, 12], steps=100, draws=2, seed=0)
+    assert [r["nu"] for r in rows] == [5, 12]
+    for r in rows:
+        assert r["bound"] - 1e-12 <= r["packed_max"] < r["random_max"]
+        assert r["welch"] == pytest.approx(g.welch_bound(4, r["nu"]))
+    for e in g.known_etfs():
+        assert e["vectors"].shape == (e["nu"], e["m"])
+    with pytest.raises(ValueError, match="nu"):
+        g.packing_comparison(4, [1])

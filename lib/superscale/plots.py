@@ -1256,7 +1256,7 @@ def variance_ratio_slider_figure(df, gammas, active: int = 0, paper_range: tuple
         active=active,
     )
     fig.update_xaxes(type="log", title_text="width m", range=[np.log10(8), np.log10(120)])
-    fig.update_yaxes(title_text="Var(c²) / random value 2(m−1)/(m²(m+2))", rangemode="tozero")
+    fig.update_yaxes(type="log", title_text="Var(c²) / random value 2(m−1)/(m²(m+2))")
     fig.update_layout(height=480, title_font_size=14)
     return fig
 
@@ -1395,7 +1395,8 @@ def interference_slider_figure(table, alphas, active: int = 0):
             showgrid=False,
         ),
         height=480,
-        legend=dict(x=0.02, y=0.02, bgcolor="rgba(255,255,255,0.7)"),
+        legend=dict(x=1.1, y=1.0),
+        margin=dict(r=40),
         title_font_size=14,
     )
     return fig
