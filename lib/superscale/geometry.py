@@ -556,14 +556,17 @@ def relu2_uniform_mean(a, b) -> np.ndarray:
     With x = ReLU(2a + b) and y = ReLU(b): (x² + xy + y²)/3 when both ends are positive, else
     (x³ − y³)/(6a) (the integral of (a v + b)² over the part of [0, 2] where it is positive, halved).
     """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
     x = np.maximum(2 * a + b, 0.0)
     y = np.maximum(b, 0.0)
+    out = np.zeros(x.shape)
+    live = (x > 0) | (y > 0)  # elsewhere the ReLU is 0 on all of [0, 2]; usually most entries
+    a, x, y = a[live], x[live], y[live]
     both = (x > 0) & (y > 0)
     safe_a = np.where(a == 0, 1.0, a)
     one_side = np.where(a == 0, 0.0, (x**3 - y**3) / (6 * safe_a))
-    return np.where(both, (x * x + x * y + y * y) / 3.0, one_side)
+    out[live] = np.where(both, (x * x + x * y + y * y) / 3.0, one_side)
+    return out if out.ndim else float(out)
 
 
 def one_feature_loss(W, b, p, block: int = 512) -> dict:
