@@ -27,3 +27,22 @@ def test_make_and_load_weights_round_trip(tmp_path, monkeypatch):
 def test_make_weights_rejects_empty_grids(tmp_path):
     with pytest.raises(ValueError, match="alphas"):
         weights.make_weights(tmp_path / "w.npz", alphas=())
+
+
+def test_make_weights_rejects_bad_steps(tmp_path):
+    with pytest.raises(ValueError, match="steps"):
+        weights.make_weights(tmp_path / "w.npz", steps=0)
+
+
+def test_measure_models_columns():
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((50, 5)) / np.sqrt(5) * 1.1
+    models = [
+        {"m": 5, "gamma": -1.0, "alpha": 1.0, "E": 1.0, "W": W, "b": -0.1 * np.ones(50), "final_loss": 0.5}
+    ]
+    t = weights.measure_models(models)
+    assert len(t) == 1
+    row = t.iloc[0]
+    for col in ("mean_ratio", "var_ratio", "phi_one", "eq8_total", "interference", "self", "kappa2"):
+        assert np.isfinite(row[col]), col
+    assert row["eq8_total"] == pytest.approx(row["interference"] + row["self"])

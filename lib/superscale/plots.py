@@ -1128,11 +1128,14 @@ def packing_slider_figure(rows_by_m: dict, etfs: list[dict] | None = None, activ
     return fig
 
 
-def _strong_scatter(df, ycol: str, *, hover_extra: str = "", size: int = 7) -> list:
-    """One trace per α of df[ycol] against m, coloured by α (chapter 5)."""
+def _strong_scatter(
+    df, ycol: str, *, hover_extra: str = "", size: int = 7, symbol: str = "circle", label: str = ""
+) -> list:
+    """One trace per α of df[ycol] against m, coloured by α (chapter 5). ``label`` prefixes the names."""
     import plotly.graph_objects as go
 
     traces = []
+    edge = dict(width=0.5, color="white") if symbol == "circle" else dict(width=1.5, color="black")
     for a, sub in df.groupby("alpha"):
         sub = sub.sort_values(["gamma", "m"])
         jitter = 1.0 + 0.012 * (a - 1.0)  # spread the α values a little along m
@@ -1141,9 +1144,9 @@ def _strong_scatter(df, ycol: str, *, hover_extra: str = "", size: int = 7) -> l
                 x=sub["m"] * jitter,
                 y=sub[ycol],
                 mode="markers",
-                marker=dict(color=alpha_color(a), size=size, line=dict(width=0.5, color="white")),
-                name=f"α = {a:g}",
-                legendgroup="alpha",
+                marker=dict(color=alpha_color(a), size=size, symbol=symbol, line=edge),
+                name=f"{label}α = {a:g}",
+                legendgroup=label or "alpha",
                 customdata=np.stack([sub["m"], sub["gamma"], sub["n_gt1"]], axis=1),
                 hovertemplate=(
                     f"α = {a:g}, γ = %{{customdata[1]:.2f}}, m = %{{customdata[0]}}<br>{ycol} = %{{y:.4g}}"
@@ -1154,14 +1157,26 @@ def _strong_scatter(df, ycol: str, *, hover_extra: str = "", size: int = 7) -> l
     return traces
 
 
-def trained_overlap_figure(df, n: int = 1000, paper: dict | None = None):
+def trained_overlap_figure(
+    df, n: int = 1000, paper: dict | None = None, extra=None, extra_label: str = "longer training: "
+):
     """Chapter 5 (the paper's Fig. 5d): mean squared overlap of the norm > 1 rows against m for every
-    run in ``df`` (from :func:`superscale.geometry.sweep_overlap_table`), with 1/m, κ² and the paper."""
+    run in ``df`` (from :func:`superscale.geometry.sweep_overlap_table`), with 1/m, κ² and the paper.
+    ``extra`` (same columns) is drawn as black-edged diamonds, e.g. models trained for longer."""
     import plotly.graph_objects as go
 
     from .geometry import welch_bound_paper
 
     fig = go.Figure(_strong_scatter(df.dropna(subset=["overlap_mean_gt1"]), "overlap_mean_gt1"))
+    if extra is not None and len(extra):
+        for tr in _strong_scatter(
+            extra.dropna(subset=["overlap_mean_gt1"]),
+            "overlap_mean_gt1",
+            size=11,
+            symbol="diamond",
+            label=extra_label,
+        ):
+            fig.add_trace(tr)
     grid = np.geomspace(df["m"].min() * 0.9, df["m"].max() * 1.1, 100)
     fig.add_trace(
         go.Scatter(
@@ -1261,9 +1276,11 @@ def variance_ratio_slider_figure(df, gammas, active: int = 0, paper_range: tuple
     return fig
 
 
-def phi_one_figure(df, n: int = 1000, paper: dict | None = None):
+def phi_one_figure(
+    df, n: int = 1000, paper: dict | None = None, extra=None, extra_label: str = "longer training: "
+):
     """Chapter 5 (the paper's Fig. 16): the strongly represented fraction φ_1 against m, coloured by α,
-    with the lines m/n and min(1, m²/2n) and the paper's range at each m."""
+    with the lines m/n and min(1, m²/2n) and the paper's range at each m; ``extra`` as diamonds."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -1293,6 +1310,9 @@ def phi_one_figure(df, n: int = 1000, paper: dict | None = None):
         )
     for tr in _strong_scatter(df, "phi_one"):
         fig.add_trace(tr)
+    if extra is not None and len(extra):
+        for tr in _strong_scatter(extra, "phi_one", size=11, symbol="diamond", label=extra_label):
+            fig.add_trace(tr)
     grid = np.geomspace(df["m"].min() * 0.9, df["m"].max() * 1.1, 200)
     fig.add_trace(
         go.Scatter(
