@@ -1,0 +1,682 @@
+"""Named sweeps of toy models: run (resumable, shardable), merge into one netCDF file, load (chapters 2-5).
+
+Command line (``python -m superscale.sweep --help``)::
+
+    python -m superscale.sweep list
+    python -m superscale.sweep run book-small --out runs/book-small [--shard 0/4] [--threads 1]
+    python -m superscale.sweep status book-small --out runs/book-small
+    python -m superscale.sweep merge book-small --out runs/book-small --to book/data/paper-small.nc
+
+A grid is split into *units*: all models that share one data distribution and seed (every width
+and every γ at one α, E or distribution). A unit is trained in one batched loop and written
+atomically (temporary file + rename) to ``OUT/units/``; a killed run loses only the units in
+flight and a rerun skips finished units. ``--shard i/N`` (or ``SLURM_ARRAY_TASK_ID`` with
+``SLURM_ARRAY_TASK_COUNT``) runs every N-th unit. ``merge`` computes the measurements of
+:mod:`superscale.model` and writes one self-describing xarray/netCDF file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shlex
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from .data import KINDS, feature_frequencies, paper_density_grid
+from .training import PROTOCOLS, ModelSpec, Protocol
+
+__all__ = ["Grid", "GRIDS", "get_grid", "run_grid", "grid_status", "merge_grid", "load_sweep", "main"]
+
+PAPER_WIDTHS = (10, 15, 25, 39, 63, 100)
+PAPER_GAMMAS = tuple(float(g) for g in np.linspace(-1.0, 1.0, 10))
+PAPER_ALPHAS = tuple(float(a) for a in np.arange(17) * 0.125)
+#: α in the order the book grid runs them (the most used values first, then every other α, then the
+#: rest), so that a run cut short by the clock still covers the range 0..2.
+BOOK_ALPHA_ORDER = (1.0, 2.0, 1.5, 0.5, 1.75, 1.25, 0.0, 0.75, 0.25) + PAPER_ALPHAS[1::2]
+NORM_BINS = np.linspace(0.0, 2.0, 101)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A named sweep: widths × γ × (kind, α, E) × seeds, trained with one protocol (chapters 2-5).
+
+    ``kinds`` are frequency laws of :func:`superscale.data.feature_frequencies` (α applies to
+    "power" only; ``scale`` to "exponential").
+    """
+
+    name: str
+    n: int
+    widths: tuple[int, ...]
+    gammas: tuple[float, ...]
+    protocol: Protocol
+    alphas: tuple[float, ...] = (1.0,)
+    Es: tuple[float, ...] = (1.0,)
+    kinds: tuple[str, ...] = ("power",)
+    scale: float = 400.0
+    seeds: tuple[int, ...] = (0,)
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def validate(self) -> Grid:
+        """Check every setting before any work; ``ValueError`` names the parameter and its range."""
+        if not (isinstance(self.n, (int, np.integer)) and self.n >= 2):
+            raise ValueError(f"n (number of features) must be an integer >= 2, got {self.n!r}")
+        if not self.widths:
+            raise ValueError("widths must not be empty")
+        for m in self.widths:
+            if not (isinstance(m, (int, np.integer)) and 1 <= m < self.n):
+                raise ValueError(f"width m must be an integer with 1 <= m < n = {self.n}, got {m!r}")
+        if not self.gammas or not all(math.isfinite(g) for g in self.gammas):
+            raise ValueError(
+                f"gammas (weight decay) must be a non-empty list of finite numbers, got {self.gammas}"
+            )
+        for k in self.kinds:
+            if k not in KINDS:
+                raise ValueError(f"kind must be one of {KINDS}, got {k!r}")
+        for s in self.seeds:
+            if not (isinstance(s, (int, np.integer)) and s >= 0):
+                raise ValueError(f"seed must be an integer >= 0, got {s!r}")
+        self.protocol.validate()
+        for sp in self.specs():
+            sp.validate(self.n)
+        return self
+
+    def units(self) -> list[tuple[str, list[ModelSpec]]]:
+        """The grid's units in run order: (unit id, models sharing one data distribution and seed)."""
+        out = []
+        for seed in self.seeds:
+            for kind in self.kinds:
+                for a in self.alphas:
+                    for E in self.Es:
+                        uid = f"{kind}_a{a:.4f}_E{E:.4f}_s{seed}"
+                        specs = [
+                            ModelSpec(
+                                int(m), float(g), kind, float(a), float(E), float(self.scale), int(seed)
+                            )
+                            for m in self.widths
+                            for g in self.gammas
+                        ]
+                        out.append((uid, specs))
+        return out
+
+    def specs(self) -> list[ModelSpec]:
+        return [sp for _, sps in self.units() for sp in sps]
+
+    def settings(self) -> dict:
+        """JSON-able description of everything that determines the results."""
+        d = asdict(self)
+        d.pop("description")
+        d["protocol"] = self.protocol.to_dict()
+        return json.loads(json.dumps(d))
+
+    def with_protocol(self, **changes) -> Grid:
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            return self
+        return replace(self, protocol=replace(self.protocol, **changes))
+
+
+#: The cheaper protocol validated against the paper's (benchmarks/README.md): same schedule shape.
+BOOK_PROTOCOL = Protocol("book-cpu", batch=128, steps=4000, eval_samples=102400)
+
+GRIDS: dict[str, Grid] = {
+    "paper-small": Grid(
+        "paper-small",
+        1000,
+        PAPER_WIDTHS,
+        PAPER_GAMMAS,
+        PROTOCOLS["paper-small"],
+        alphas=PAPER_ALPHAS,
+        description="The paper's small models (exp-10 and exp-10-3): n = 1000, 6 widths, 10 γ, 17 α, E = 1.",
+    ),
+    "paper-density": Grid(
+        "paper-density",
+        1000,
+        PAPER_WIDTHS,
+        PAPER_GAMMAS,
+        PROTOCOLS["paper-small"],
+        Es=tuple(float(e) for e in paper_density_grid()),
+        description="The paper's activation-density sweep (exp-15): α = 1, 9 values of E from 1 to H_1000.",
+    ),
+    "paper-large": Grid(
+        "paper-large",
+        10240,
+        tuple(2**k for k in range(3, 11)),
+        (-1.0, 0.1),
+        PROTOCOLS["paper-large"],
+        alphas=(1.2,),
+        kinds=("power", "exponential", "linear"),
+        scale=400.0,
+        description="The paper's large model (exp-17): n = 10240, widths 8..1024, γ ∈ {−1, 0.1}, "
+        "power law i^-1.2, exponential e^(-i/400), linear; batch 2048, 20 000 steps as in the paper's text.",
+    ),
+    "book-small": Grid(
+        "book-small",
+        1000,
+        PAPER_WIDTHS,
+        PAPER_GAMMAS,
+        BOOK_PROTOCOL,
+        alphas=BOOK_ALPHA_ORDER,
+        description="paper-small with the cheaper CPU protocol; α = 1, 2, 1.5, 0.5, 1.75, 1.25, 0, 0.75, 0.25 first.",
+    ),
+    "book-density": Grid(
+        "book-density",
+        1000,
+        PAPER_WIDTHS,
+        PAPER_GAMMAS,
+        BOOK_PROTOCOL,
+        Es=tuple(float(e) for e in paper_density_grid()[[8, 4, 2, 6, 0, 1, 3, 5, 7]]),
+        description="paper-density with the cheaper CPU protocol; E = 7.49, 4.24, 2.62, 5.86 first; E = 1 is the α = 1 unit of book-small.",
+    ),
+    "preview-small": Grid(
+        "preview-small",
+        1000,
+        PAPER_WIDTHS,
+        PAPER_GAMMAS,
+        Protocol("preview", batch=256, steps=300, eval_samples=20480),
+        alphas=(0.0, 1.0, 2.0),
+        description="A tiny, unconverged preview with the schema of book-small (for chapter writers only).",
+    ),
+    "quick": Grid(
+        "quick",
+        64,
+        (4, 8),
+        (-0.5, 0.5),
+        Protocol("quick", batch=64, steps=40, eval_samples=512, eval_batch=256, log_points=10),
+        alphas=(0.5, 1.0, 1.5),
+        description="A seconds-long grid for tests.",
+    ),
+}
+
+
+def get_grid(name: str) -> Grid:
+    """The named grid (see ``python -m superscale.sweep list``); clear error for an unknown name."""
+    if name not in GRIDS:
+        raise ValueError(f"grid must be one of {sorted(GRIDS)}, got {name!r}")
+    return GRIDS[name]
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+# --------------------------------------------------------------------------------------------
+
+
+def _atomic_write_bytes(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _check_out(grid: Grid, out: Path, create: bool) -> None:
+    man = out / "sweep.json"
+    settings = grid.settings()
+    if man.exists():
+        old = json.loads(man.read_text())
+        if old.get("settings") != settings:
+            diff = sorted(
+                k
+                for k in set(settings) | set(old.get("settings", {}))
+                if settings.get(k) != old.get("settings", {}).get(k)
+            )
+            raise ValueError(
+                f"output directory {str(out)!r} holds results of grid {old.get('grid')!r} with different settings "
+                f"(differing: {', '.join(diff)}); use another --out or the same grid and protocol"
+            )
+    elif create:
+        data = json.dumps({"grid": grid.name, "settings": settings}, indent=1).encode()
+        _atomic_write_bytes(man, lambda f: f.write(data))
+    elif not out.exists():
+        raise ValueError(f"output directory {str(out)!r} does not exist; run the grid first")
+
+
+def _unit_path(out: Path, uid: str) -> Path:
+    return out / "units" / f"{uid}.npz"
+
+
+def parse_shard(shard: str | None) -> tuple[int, int]:
+    """``"i/N"`` → (i, N) with 0 <= i < N; None → from SLURM_ARRAY_TASK_ID/COUNT, else (0, 1)."""
+    if shard is None:
+        tid = os.environ.get("SLURM_ARRAY_TASK_ID")
+        if tid is None:
+            return 0, 1
+        cnt = os.environ.get("SLURM_ARRAY_TASK_COUNT")
+        if cnt is None:
+            raise ValueError("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; pass --shard i/N")
+        shard = f"{int(tid) - int(os.environ.get('SLURM_ARRAY_TASK_MIN', 0))}/{cnt}"
+    try:
+        i_s, n_s = shard.split("/")
+        i, n = int(i_s), int(n_s)
+    except ValueError:
+        raise ValueError(f"shard must look like i/N with integers 0 <= i < N, got {shard!r}") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise ValueError(f"shard must look like i/N with integers 0 <= i < N, got {shard!r}")
+    return i, n
+
+
+# --------------------------------------------------------------------------------------------
+# Run
+# --------------------------------------------------------------------------------------------
+
+
+def run_grid(
+    grid: Grid,
+    out: str | Path,
+    shard: tuple[int, int] = (0, 1),
+    device: str = "cpu",
+    progress: bool = True,
+    max_units: int | None = None,
+    max_mem_gb: float = 2.0,
+) -> list[str]:
+    """Train the grid's unfinished units of this shard; returns the unit ids trained (the sweeps).
+
+    Validates the grid and the output directory before any work.
+    """
+    import torch
+
+    from . import __version__
+    from .training import train_models
+
+    grid.validate()
+    out = Path(out)
+    _check_out(grid, out, create=True)
+    todo = [(uid, specs) for k, (uid, specs) in enumerate(grid.units()) if k % shard[1] == shard[0]]
+    done = []
+    for uid, specs in todo:
+        path = _unit_path(out, uid)
+        if path.exists():
+            continue
+        if max_units is not None and len(done) >= max_units:
+            break
+        t0 = time.time()
+        res = train_models(
+            specs,
+            grid.n,
+            grid.protocol,
+            device=device,
+            progress=progress,
+            max_mem_gb=max_mem_gb,
+            desc=f"{grid.name} {uid}",
+        )
+        secs = time.time() - t0
+        arrays = {
+            "m": np.array([r.spec.m for r in res]),
+            "gamma": np.array([r.spec.gamma for r in res]),
+            "final_loss": np.array([r.final_loss for r in res]),
+            "final_loss_se": np.array([r.final_loss_se for r in res]),
+            "b": np.stack([r.b for r in res]).astype(np.float32),
+            "curve_steps": res[0].curve_steps,
+            "curve_loss": np.stack([r.curve_loss for r in res]).astype(np.float32),
+            "final_nnz_frac": np.array([r.extra.get("final_nnz_frac", np.nan) for r in res]),
+            "seconds": np.array(secs),
+            "meta": np.array(
+                json.dumps(
+                    {
+                        "unit": uid,
+                        "kind": specs[0].kind,
+                        "alpha": specs[0].alpha,
+                        "E": specs[0].E,
+                        "scale": specs[0].scale,
+                        "seed": specs[0].seed,
+                        "version": __version__,
+                        "torch": torch.__version__,
+                        "threads": torch.get_num_threads(),
+                        "device": device,
+                        "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    }
+                )
+            ),
+        }
+        for j, r in enumerate(res):
+            arrays[f"W_{j}"] = r.W.astype(np.float32)
+
+        def write(f, arrays=arrays):
+            np.savez(f, **arrays)
+
+        _atomic_write_bytes(path, write)
+        done.append(uid)
+        if progress:
+            print(f"[{time.strftime('%H:%M:%S')}] {grid.name}: unit {uid} done in {secs:.0f} s", flush=True)
+    return done
+
+
+def grid_status(grid: Grid, out: str | Path) -> dict:
+    """Finished and missing units of a grid in an output directory (the sweeps)."""
+    out = Path(out)
+    _check_out(grid, out, create=False)
+    units = [uid for uid, _ in grid.units()]
+    fin = [u for u in units if _unit_path(out, u).exists()]
+    secs = 0.0
+    for u in fin:
+        with np.load(_unit_path(out, u)) as z:
+            secs += float(z["seconds"])
+    return {
+        "grid": grid.name,
+        "finished": fin,
+        "missing": [u for u in units if u not in fin],
+        "seconds": secs,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Merge
+# --------------------------------------------------------------------------------------------
+
+
+def _axes(grid: Grid) -> list[tuple[str, list]]:
+    axes = [
+        ("seed", list(grid.seeds)),
+        ("kind", list(grid.kinds)),
+        ("alpha", list(grid.alphas)),
+        ("E", list(grid.Es)),
+    ]
+    return axes
+
+
+def merge_grid(
+    grid: Grid, out: str | Path, to: str | Path, allow_partial: bool = False, command: str | None = None
+) -> Path:
+    """Merge finished units into one netCDF file (engine h5netcdf), written atomically (the sweeps).
+
+    Dimensions: the varying ones of (seed, kind, alpha, E), then gamma and m; plus ``feature``
+    (rank 1..n), ``step`` (thinned loss curve) and ``bin`` (row-norm histogram). Singleton axes
+    become scalar coordinates. Units that are missing are NaN and ``completed`` is False there
+    (only with ``allow_partial``).
+    """
+    import torch
+    import xarray as xr
+
+    from . import __version__
+    from .model import measure, norm_histogram
+
+    grid.validate()
+    out = Path(out)
+    _check_out(grid, out, create=False)
+    st = grid_status(grid, out)
+    if st["missing"] and not allow_partial:
+        raise ValueError(
+            f"{len(st['missing'])} of {len(grid.units())} units are missing in {str(out)!r} "
+            f"(e.g. {st['missing'][0]}); finish the run or pass --allow-partial"
+        )
+    if not st["finished"]:
+        raise ValueError(f"no finished units in {str(out)!r}")
+    n = grid.n
+    axes = _axes(grid)
+    # sorted coordinate values for the file; run order may differ
+    axes = [(name, sorted(vals) if name != "kind" else list(vals)) for name, vals in axes]
+    lead_shape = [len(v) for _, v in axes]
+    G, M = len(grid.gammas), len(grid.widths)
+    gam_sorted = sorted(grid.gammas)
+    wid_sorted = sorted(grid.widths)
+    shape = lead_shape + [G, M]
+    scalars = [
+        "final_loss",
+        "final_loss_se",
+        "phi_half",
+        "phi_one",
+        "n_gt1",
+        "overlap_mean_all",
+        "overlap_var_all",
+        "overlap_mean_gt1",
+        "overlap_var_gt1",
+        "ambiguity",
+        "final_nnz_frac",
+        "train_seconds",
+    ]
+    S = {k: np.full(shape, np.nan) for k in scalars}
+    completed = np.zeros(shape, dtype=bool)
+    norms = np.full(shape + [n], np.nan, dtype=np.float16)
+    hist = np.zeros(shape + [len(NORM_BINS) - 1], dtype=np.int32)
+    bias = np.full(shape + [n], np.nan, dtype=np.float16)
+    curve_steps = None
+    curve = None
+    p_arr = np.full(lead_shape + [n], np.nan)
+    total_secs = 0.0
+    finished_times = []
+    for uid, specs in grid.units():
+        sp0 = specs[0]
+        lead = tuple(vals.index(getattr(sp0, name)) for name, vals in axes)
+        p_arr[lead] = feature_frequencies(sp0.kind, n, sp0.E, sp0.alpha, sp0.scale)
+        path = _unit_path(out, uid)
+        if not path.exists():
+            continue
+        with np.load(path) as z:
+            meta = json.loads(str(z["meta"]))
+            finished_times.append(meta.get("finished_utc", ""))
+            secs = float(z["seconds"])
+            total_secs += secs
+            if curve is None:
+                curve_steps = z["curve_steps"]
+                curve = np.full(shape + [len(curve_steps)], np.nan, dtype=np.float32)
+            for j in range(len(z["m"])):
+                gi = gam_sorted.index(float(z["gamma"][j]))
+                mi = wid_sorted.index(int(z["m"][j]))
+                idx = lead + (gi, mi)
+                W = z[f"W_{j}"].astype(np.float64)
+                meas = measure(W)
+                for k, v in meas.items():
+                    S[k][idx] = v
+                S["final_loss"][idx] = z["final_loss"][j]
+                S["final_loss_se"][idx] = z["final_loss_se"][j]
+                S["final_nnz_frac"][idx] = z["final_nnz_frac"][j]
+                S["train_seconds"][idx] = secs / len(z["m"])
+                rn = np.linalg.norm(W, axis=1)
+                norms[idx] = rn.astype(np.float16)
+                hist[idx] = norm_histogram(W, NORM_BINS)
+                bias[idx] = z["b"][j].astype(np.float16)
+                curve[idx] = z["curve_loss"][j]
+                completed[idx] = True
+    dims_lead = [name for name, _ in axes]
+    dims = dims_lead + ["gamma", "m"]
+    units_doc = {
+        "final_loss": ("loss (n × MSE, summed over features, mean over samples) on fresh data", ""),
+        "final_loss_se": ("standard error of final_loss over the evaluation samples", ""),
+        "phi_half": ("fraction of rows with norm > 1/2 (φ_1/2, paper Eq. 3)", ""),
+        "phi_one": ("fraction of rows with norm > 1 (φ_1, paper Eq. 9)", ""),
+        "n_gt1": ("number of rows with norm > 1", ""),
+        "overlap_mean_all": ("mean squared overlap (Ŵ_i·Ŵ_j)², i≠j, all rows", ""),
+        "overlap_var_all": ("variance of the squared overlaps, all rows", ""),
+        "overlap_mean_gt1": ("mean squared overlap among rows with norm > 1 (NaN if fewer than 2)", ""),
+        "overlap_var_gt1": ("variance of the squared overlaps among rows with norm > 1", ""),
+        "ambiguity": ("‖W Wᵀ − diag(I_m, 0)‖₂ (paper App. D.5)", ""),
+        "final_nnz_frac": ("engine diagnostic: fraction of non-zero dL/dz entries at the end", ""),
+        "train_seconds": ("wall-clock seconds of the model's unit divided by its number of models", "s"),
+    }
+    data_vars = {}
+    for k in scalars:
+        arr = np.where(completed, np.nan_to_num(S[k]), -1).astype(np.int32) if k == "n_gt1" else S[k]
+        data_vars[k] = (dims, arr, {"long_name": units_doc[k][0], "units": units_doc[k][1]})
+    data_vars["completed"] = (dims, completed, {"long_name": "True where the model was trained"})
+    data_vars["row_norm"] = (dims + ["feature"], norms, {"long_name": "‖W_i‖ per feature rank i (float16)"})
+    data_vars["bias"] = (dims + ["feature"], bias, {"long_name": "trained bias b_i (float16)"})
+    data_vars["norm_hist"] = (
+        dims + ["bin"],
+        hist,
+        {"long_name": "histogram counts of row norms", "bin_edges": NORM_BINS},
+    )
+    data_vars["loss_curve"] = (
+        dims + ["step"],
+        curve,
+        {"long_name": "training loss (n × MSE) averaged over the steps of each window ending at `step`"},
+    )
+    data_vars["p"] = (dims_lead + ["feature"], p_arr, {"long_name": "feature frequencies p_i"})
+    coords = {name: (name, np.array(vals)) for name, vals in axes}
+    coords.update(
+        {
+            "gamma": ("gamma", np.array(gam_sorted)),
+            "m": ("m", np.array(wid_sorted)),
+            "feature": ("feature", np.arange(1, n + 1)),
+            "step": ("step", np.asarray(curve_steps)),
+            "bin": ("bin", 0.5 * (NORM_BINS[1:] + NORM_BINS[:-1])),
+        }
+    )
+    ds = xr.Dataset(data_vars, coords=coords)
+    for name, vals in axes:
+        if len(vals) == 1:
+            ds = ds.squeeze(name)  # keep as a scalar coordinate
+    pr = grid.protocol
+    ds.attrs.update(
+        {
+            "title": f"superscale sweep {grid.name}",
+            "grid": grid.name,
+            "description": grid.description,
+            "protocol_name": pr.name,
+            "protocol": json.dumps(pr.to_dict()),
+            "settings": json.dumps(grid.settings()),
+            "n": n,
+            "batch": pr.batch,
+            "steps": pr.steps,
+            "eval_samples": pr.eval_samples,
+            "schedule": (
+                f"{pr.schedule}: warm-up {pr.warmup_frac:g} of the steps, cosine to {pr.floor:g} of peak "
+                f"{pr.peak_lr:g}"
+                if pr.schedule == "small"
+                else f"large: warm-up {pr.warmup_frac:g}, W lr 0.02(8/m)^0.25, b lr 2/m, cosine to {pr.floor:g}"
+            ),
+            "loss_units": "n × mean-squared error (summed over features, mean over samples), as in the paper",
+            "units_finished": len(st["finished"]),
+            "units_total": len(grid.units()),
+            "complete": int(not st["missing"]),
+            "train_seconds_total": total_secs,
+            "last_unit_finished_utc": max(finished_times) if finished_times else "",
+            "package_version": __version__,
+            "torch_version": str(torch.__version__),
+            "command": command or "",
+            "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+    )
+    to = Path(to)
+    enc = {k: {"zlib": True, "complevel": 4} for k in ds.data_vars}
+    fd, tmp = tempfile.mkstemp(
+        dir=to.parent if str(to.parent) else ".", prefix=to.name + ".", suffix=".partial"
+    )
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="h5netcdf", encoding=enc)
+        os.replace(tmp, to)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return to
+
+
+def load_sweep(name: str):
+    """Open a merged sweep from ``book/data`` (e.g. ``load_sweep("paper-small")``) as an in-memory
+    xarray Dataset (chapters 2-5). Finds the file with :func:`superscale.bookdata.data_path`."""
+    import xarray as xr
+
+    from .bookdata import data_path
+
+    fname = name if name.endswith(".nc") else f"{name}.nc"
+    with xr.open_dataset(data_path(fname), engine="h5netcdf") as ds:
+        return ds.load()
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m superscale.sweep", description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="list the named grids")
+    for name in ("run", "status", "merge"):
+        p = sub.add_parser(name)
+        p.add_argument("grid")
+        p.add_argument("--out", help="output directory of the unit files (default runs/GRID)")
+        p.add_argument("--steps", type=int, help="override the protocol's number of steps")
+        p.add_argument("--batch", type=int, help="override the protocol's batch size")
+        if name == "run":
+            p.add_argument(
+                "--shard", help="i/N: run every N-th unit starting at i (default: SLURM_ARRAY_TASK_ID)"
+            )
+            p.add_argument("--device", default="cpu")
+            p.add_argument("--threads", type=int, help="torch CPU threads")
+            p.add_argument("--max-units", type=int, help="stop after this many units")
+            p.add_argument("--max-mem-gb", type=float, default=2.0)
+            p.add_argument("--quiet", action="store_true")
+        if name == "merge":
+            p.add_argument("--to", required=True, help="the merged .nc file")
+            p.add_argument("--allow-partial", action="store_true")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m superscale.sweep`` (returns the exit status)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    try:
+        if args.cmd == "list":
+            for g in GRIDS.values():
+                pr = g.protocol
+                print(
+                    f"{g.name:14s} n={g.n} widths={list(g.widths)} |γ|={len(g.gammas)} |α|={len(g.alphas)} "
+                    f"|E|={len(g.Es)} kinds={list(g.kinds)} batch={pr.batch} steps={pr.steps} "
+                    f"units={len(g.units())} models={len(g.specs())}"
+                )
+            return 0
+        grid = get_grid(args.grid)
+        if args.steps is not None and args.steps < 1:
+            raise ValueError(f"steps must be an integer >= 1, got {args.steps}")
+        if args.batch is not None and args.batch < 1:
+            raise ValueError(f"batch must be an integer >= 1, got {args.batch}")
+        grid = grid.with_protocol(steps=args.steps, batch=args.batch).validate()
+        out = Path(args.out or f"runs/{grid.name}")
+        if args.cmd == "run":
+            shard = parse_shard(args.shard)
+            if args.device != "cpu" and not args.device.startswith("cuda"):
+                raise ValueError(f"device must be 'cpu' or 'cuda[:i]', got {args.device!r}")
+            if args.threads is not None:
+                if args.threads < 1:
+                    raise ValueError(f"threads must be an integer >= 1, got {args.threads}")
+                import torch
+
+                torch.set_num_threads(args.threads)
+            run_grid(
+                grid,
+                out,
+                shard,
+                device=args.device,
+                progress=not args.quiet,
+                max_units=args.max_units,
+                max_mem_gb=args.max_mem_gb,
+            )
+            st = grid_status(grid, out)
+            print(f"{grid.name}: {len(st['finished'])}/{len(grid.units())} units finished in {out}")
+        elif args.cmd == "status":
+            st = grid_status(grid, out)
+            print(
+                json.dumps(
+                    {**st, "n_finished": len(st["finished"]), "n_missing": len(st["missing"])}, indent=1
+                )
+            )
+        elif args.cmd == "merge":
+            cmd = "python -m superscale.sweep " + " ".join(shlex.quote(a) for a in argv)
+            path = merge_grid(grid, out, args.to, allow_partial=args.allow_partial, command=cmd)
+            print(f"wrote {path}")
+        return 0
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Sweeps: bad settings, sharding, resume after kill, merge and load (superscale.sweep)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from superscale import sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "lib"), "OMP_NUM_THREADS": "1"}
+
+
+def _cli(*args, timeout=120):
+    return subprocess.run(
+        [sys.executable, "-m", "superscale.sweep", *args],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def test_named_grids():
+    g = sweep.get_grid("paper-small")
+    assert (g.n, g.widths, len(g.gammas), len(g.alphas), g.protocol.batch, g.protocol.steps) == (
+        1000,
+        (10, 15, 25, 39, 63, 100),
+        10,
+        17,
+        2048,
+        20000,
+    )
+    assert g.gammas[0] == -1.0 and g.gammas[-1] == 1.0 and g.alphas[-1] == 2.0
+    d = sweep.get_grid("paper-density")
+    assert len(d.Es) == 9 and d.Es[-1] == pytest.approx(7.4855, abs=1e-3)
+    big = sweep.get_grid("paper-large")
+    assert big.n == 10240 and big.widths[-1] == 1024 and big.gammas == (-1.0, 0.1) and len(big.kinds) == 3
+    assert big.protocol.schedule == "large"
+    assert len(sweep.get_grid("book-small").specs()) == 1020
+
+
+def test_bad_settings_fail_before_work(tmp_path, capsys):
+    assert sweep.main(["run", "nope", "--out", str(tmp_path / "x")]) == 2
+    assert "grid must be one of" in capsys.readouterr().err
+    assert sweep.main(["run", "quick", "--steps", "-3", "--out", str(tmp_path / "x")]) == 2
+    assert "steps must be an integer >= 1" in capsys.readouterr().err
+    assert sweep.main(["run", "quick", "--shard", "2/2", "--out", str(tmp_path / "x")]) == 2
+    assert "shard must look like i/N" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+    with pytest.raises(ValueError, match="width m must be an integer with 1 <= m < n = 64"):
+        replace(sweep.get_grid("quick"), widths=(4, 64)).validate()
+    with pytest.raises(ValueError, match="shard"):
+        sweep.parse_shard("3/3")
+
+
+def test_shard_parsing(monkeypatch):
+    assert sweep.parse_shard("1/4") == (1, 4)
+    monkeypatch.delenv("SLURM_ARRAY_TASK_ID", raising=False)
+    assert sweep.parse_shard(None) == (0, 1)
+    monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "2")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_COUNT", "5")
+    assert sweep.parse_shard(None) == (2, 5)
+
+
+def test_out_dir_from_other_grid(tmp_path, capsys):
+    g = sweep.get_grid("quick").with_protocol(steps=4)
+    sweep._check_out(g, tmp_path, create=True)
+    with pytest.raises(ValueError, match="different settings.*protocol"):
+        sweep.run_grid(g.with_protocol(steps=5), tmp_path, progress=False)
+    assert sweep.main(["run", "preview-small", "--out", str(tmp_path)]) == 2
+    assert "holds results of grid 'quick'" in capsys.readouterr().err
+
+
+def test_resume_after_kill_matches_uninterrupted_run(tmp_path):
+    import torch
+
+    torch.set_num_threads(1)
+    g = sweep.get_grid("quick").with_protocol(steps=30)
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "superscale.sweep",
+            "run",
+            "quick",
+            "--steps",
+            "30",
+            "--out",
+            str(out),
+            "--threads",
+            "1",
+            "--quiet",
+        ],
+        env=ENV,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    t0 = time.time()
+    while proc.poll() is None and time.time() - t0 < 120:
+        if (out / "units").exists() and list((out / "units").glob("*.npz")):
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    n_before = len(list((out / "units").glob("*.npz")))
+    assert n_before >= 1
+    assert sweep.grid_status(g, out)["missing"] or n_before == 3
+    sweep.run_grid(g, out, progress=False)  # resume in this process: only the missing units
+    assert not sweep.grid_status(g, out)["missing"]
+    sweep.merge_grid(g, out, tmp_path / "a.nc", command="test")
+    sweep.run_grid(g, tmp_path / "ref", progress=False)  # uninterrupted reference
+    sweep.merge_grid(g, tmp_path / "ref", tmp_path / "b.nc")
+    a = xr.open_dataset(tmp_path / "a.nc", engine="h5netcdf")
+    b = xr.open_dataset(tmp_path / "b.nc", engine="h5netcdf")
+    assert a.sizes == b.sizes and bool(a.completed.all())
+    np.testing.assert_array_equal(a.final_loss.values, b.final_loss.values)
+    np.testing.assert_array_equal(a.row_norm.values, b.row_norm.values)
+    assert a.attrs["grid"] == "quick" and a.attrs["steps"] == 30 and a.attrs["command"] == "test"
+    for v in (
+        "final_loss",
+        "final_loss_se",
+        "phi_half",
+        "phi_one",
+        "n_gt1",
+        "overlap_mean_gt1",
+        "ambiguity",
+        "loss_curve",
+        "norm_hist",
+        "p",
+    ):
+        assert v in a
+    a.close()
+    b.close()
+
+
+def test_cli_end_to_end(tmp_path):
+    r = _cli("run", "quick", "--steps", "3", "--out", str(tmp_path / "r"), "--threads", "1", "--quiet")
+    assert r.returncode == 0 and "3/3 units finished" in r.stdout, r.stderr
+    r = _cli("merge", "quick", "--steps", "3", "--out", str(tmp_path / "r"), "--to", str(tmp_path / "q.nc"))
+    assert r.returncode == 0, r.stderr
+    with xr.open_dataset(tmp_path / "q.nc", engine="h5netcdf") as ds:
+        assert "python -m superscale.sweep merge quick" in ds.attrs["command"]
+
+
+def test_partial_merge_and_load(tmp_path, monkeypatch):
+    g = sweep.get_grid("quick").with_protocol(steps=4)
+    sweep.run_grid(g, tmp_path / "r", progress=False, max_units=1)
+    with pytest.raises(ValueError, match="units are missing"):
+        sweep.merge_grid(g, tmp_path / "r", tmp_path / "p.nc")
+    sweep.merge_grid(g, tmp_path / "r", tmp_path / "quick-test.nc", allow_partial=True)
+    monkeypatch.setenv("SUPERSCALE_DATA", str(tmp_path))
+    ds = sweep.load_sweep("quick-test")
+    assert int(ds.completed.sum()) == 4 and ds.attrs["complete"] == 0
+    assert np.isnan(ds.final_loss.values[~ds.completed.values]).all()
+    with pytest.raises(FileNotFoundError):
+        sweep.load_sweep("does-not-exist")
