@@ -108,6 +108,7 @@ def test_weak_table_on_ideal_models_matches_prediction():
     # ideal weak models: loss = exact variance sum, within 1 % of (4/3) Σ p_i for these tails
     assert np.allclose(weak["ratio"], 1.0, atol=0.02)
     assert np.allclose(weak["predicted"], weak["predicted_norms"])
+    assert (weak["top_kept"] == 1.0).all()
     strong = runs[runs["gamma"] < 0]
     assert (strong["predicted"] == 0).all() and strong["ratio"].isna().all()
 
@@ -130,6 +131,7 @@ def test_exponent_table_and_least_ambiguous():
 def test_protocol_summary_reads_the_attributes():
     ds = _fake_sweep()
     assert "exactly" in analysis.protocol_summary(ds)
+    assert analysis.uses_paper_protocol(ds)
     import json
 
     pr = json.loads(ds.attrs["protocol"])
@@ -137,4 +139,5 @@ def test_protocol_summary_reads_the_attributes():
     ds.attrs["protocol"] = json.dumps(pr)
     s = analysis.protocol_summary(ds)
     assert "batch size 512 instead of 2048" in s and "32× fewer" in s
+    assert not analysis.uses_paper_protocol(ds)
     assert analysis.protocol_table(ds).loc["batch size"].iloc[0] == 512

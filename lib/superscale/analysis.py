@@ -24,6 +24,8 @@ __all__ = [
     "load_small_sweep",
     "protocol_table",
     "protocol_summary",
+    "pick_alpha",
+    "uses_paper_protocol",
     "PAPER_FIG3_PHI",
     "phi_comparison",
     "weak_prediction",
@@ -317,6 +319,27 @@ def protocol_summary(ds) -> str:
     )
 
 
+def uses_paper_protocol(ds) -> bool:
+    """True when the sweep in ``ds`` was trained with the paper's small-model protocol (chapters 2-3)."""
+    import json
+
+    from .training import PROTOCOLS
+
+    pr = json.loads(ds.attrs["protocol"])
+    paper = PROTOCOLS["paper-small"].to_dict()
+    keys = ("batch", "steps", "peak_lr", "warmup_frac", "floor", "schedule")
+    return all(pr.get(k) == paper[k] for k in keys)
+
+
+def pick_alpha(ds, target: float = 1.0) -> float:
+    """The exponent α of the sweep closest to ``target`` (chapters 2-3): ``target`` itself when the file
+    has it, otherwise the nearest one (a partial file may hold only some α)."""
+    a = np.asarray(ds["alpha"].values, dtype=float)
+    if a.size == 0:
+        raise ValueError("the sweep holds no α value")
+    return float(a[int(np.argmin(np.abs(a - target)))])
+
+
 def _nearest(values, v: float) -> float:
     values = np.asarray(values, dtype=float)
     k = int(np.argmin(np.abs(values - v)))
@@ -389,7 +412,9 @@ def weak_table(ds):
 
     Columns: alpha, gamma, m, loss, loss_se, phi_half, predicted = (4/3) Σ_{i > φ_1/2·n} p_i,
     predicted_norms = (4/3) Σ p_i over the rows that actually have ‖W_i‖ ≤ 1/2 (whichever they are),
-    ratio = loss / predicted (NaN where the prediction is 0, i.e. φ_1/2 = 1), m_over_n.
+    top_kept = the fraction of the φ_1/2·n most frequent features that are represented (1 when the model
+    keeps exactly its most frequent features), ratio = loss / predicted (NaN where the prediction is 0,
+    i.e. φ_1/2 = 1), m_over_n.
     """
     import pandas as pd
 
@@ -415,6 +440,7 @@ def weak_table(ds):
                         "phi_half": phi,
                         "predicted": pred,
                         "predicted_norms": V2_MEAN * float(p[norms <= 0.5].sum()),
+                        "top_kept": float(np.mean(norms[:k] > 0.5)) if (k := int(round(phi * n))) else np.nan,
                         "m_over_n": m / n,
                     }
                 )
