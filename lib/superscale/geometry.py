@@ -13,7 +13,7 @@ n ≫ m. How much the rows interfere is measured by their *squared overlaps* c_i
 - a numerical packer that lowers the largest (or the mean) squared overlap by gradient descent;
 - the one-active-feature loss of the toy model (the paper's Eq. 8), which links overlaps to loss.
 
-Everything works in float64 NumPy; torch is imported only by :func:`pack_lines`.
+Everything works in float64 NumPy.
 """
 
 from __future__ import annotations
@@ -439,6 +439,28 @@ class PackResult:
     history: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
 
 
+def _surrogate_and_grad(U: np.ndarray, G: np.ndarray, C2: np.ndarray, pw: float, objective: str):
+    """The packer's smooth objective at unit rows U and its gradient with respect to the unnormalised
+    rows X at X = U (G = U Uᵀ, C2 = G² with a zero diagonal). Each unordered pair counts once."""
+    nu = U.shape[0]
+    pairs = nu * (nu - 1) / 2.0
+    if objective == "max":
+        # L = top·(mean_{i<j} q^p)^(1/p) with q = c²/top; dL/dc²_ij = M^(1/p − 1) q^(p−1) / pairs
+        top = max(float(C2.max()), 1e-300)
+        Q = C2 / top
+        Qp1 = Q ** (pw - 1.0)
+        M = float((Qp1 * Q).sum() / (2 * pairs))
+        value = top * M ** (1.0 / pw)
+        F = M ** (1.0 / pw - 1.0) * Qp1 / pairs
+    else:
+        value = float(C2.sum() / (2 * pairs))
+        F = np.full_like(C2, 1.0 / pairs)
+    np.fill_diagonal(F, 0.0)
+    grad_U = (2.0 * F * G) @ U  # G = U Uᵀ: dL/dU = (dL/dG + dL/dGᵀ) U
+    # through U = X/‖X‖ at ‖X‖ = 1: remove the radial part
+    return value, grad_U - np.sum(grad_U * U, axis=1, keepdims=True) * U
+
+
 def pack_lines(
     nu: int,
     m: int,
@@ -461,10 +483,8 @@ def pack_lines(
     loss is the mean squared overlap itself (its minimum, κ², is reached by any tight frame).
     The learning rate decays geometrically to ``lr_final_ratio`` × ``lr``. The best iterate is kept,
     so the result is never worse than the start. ``init`` (shape (ν, m)) replaces the random start.
-    A local method: it can stop above the best packing known, especially for ν ≫ m.
+    A local method: it can stop above the best packing known, especially for ν ≫ m. Plain NumPy.
     """
-    import torch
-
     nu = _check_dim(nu, "nu", low=2)
     m = _check_dim(m, low=1)
     if objective not in ("max", "mean"):
@@ -499,34 +519,35 @@ def pack_lines(
     best_X = X0.copy()
     history = [best[key]]
 
-    X = torch.tensor(X0, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.Adam([X], lr=lr)
-    iu = torch.triu_indices(nu, nu, 1)
+    # Adam by hand (β = 0.9, 0.999, ε = 1e-8, as torch.optim.Adam), with the exact gradient below.
+    beta1, beta2, adam_eps = 0.9, 0.999, 1e-8
+    X = X0.copy()
+    mom = np.zeros_like(X)
+    vel = np.zeros_like(X)
+    pairs = nu * (nu - 1) / 2.0
+    off = ~np.eye(nu, dtype=bool)
     ps = np.geomspace(p_start, p_end, max(steps, 1))
+    step_lr = lr
     decay = lr_final_ratio ** (1.0 / max(steps, 1))
     for t in range(steps):
-        U = X / X.norm(dim=1, keepdim=True)
-        c2 = (U @ U.T)[iu[0], iu[1]] ** 2
-        if objective == "max":
-            top = c2.max().detach().clamp_min(1e-300)
-            loss = top * ((c2 / top) ** ps[t]).mean() ** (1.0 / ps[t])
-        else:
-            loss = c2.mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        for group in opt.param_groups:
-            group["lr"] *= decay
-        with torch.no_grad():
-            X /= X.norm(dim=1, keepdim=True)
-        # c2 belongs to the iterate before this step: score that iterate exactly.
-        c2d = c2.detach()
-        cur = (float(c2d.max()), float(c2d.mean()))
-        if cur[key] < best[key]:
-            best, best_X = cur, U.detach().numpy().copy()
-        if (t + 1) % record_every == 0:
+        U = X  # rows have unit norm here
+        G = U @ U.T
+        C2 = G * G
+        C2[~off] = 0.0
+        cur = (float(C2.max()), float(C2.sum() / (2 * pairs)))
+        if cur[key] < best[key]:  # score the iterate before this step exactly
+            best, best_X = cur, U.copy()
+        if t % record_every == 0 and t > 0:
             history.append(cur[key])
-    U_final = X.detach().numpy()
+        _, g = _surrogate_and_grad(U, G, C2, ps[t], objective)
+        mom = beta1 * mom + (1 - beta1) * g
+        vel = beta2 * vel + (1 - beta2) * g * g
+        k = t + 1
+        denom = np.sqrt(vel) / math.sqrt(1 - beta2**k) + adam_eps
+        X = X - (step_lr / (1 - beta1**k)) * mom / denom
+        X = X / np.linalg.norm(X, axis=1, keepdims=True)
+        step_lr *= decay
+    U_final = X
     fin = exact(U_final)
     if fin[key] < best[key]:
         best, best_X = fin, U_final.copy()
