@@ -7,8 +7,11 @@ from a local bare git repository (``file://``) through ``SUPERSCALE_REPO`` in pl
 
 For every chapter listed in ``_toc.yml`` it
 
-1. starts a fresh kernel in the stand-in environment, in an empty working folder (like ``/content``),
-   with a fresh ``SUPERSCALE_HOME``, so the set-up cell clones the repository and pip-installs it;
+1. starts a fresh kernel in the stand-in environment, in an empty working folder (like ``/content``);
+   for the first chapter ``SUPERSCALE_HOME`` does not exist yet, so the set-up cell clones the
+   repository and pip-installs it; later chapters reuse that clone (``--fresh-each``: every chapter
+   clones and installs, as in Colab, where each notebook gets its own runtime; the cells are identical,
+   ``tools/sync_setup_cells.py --check`` makes sure of it);
 2. runs the notebook top to bottom (any error fails the check);
 3. checks that the package was imported from the clone, that plotly uses the ``colab`` renderer and
    that the chapter produced plotly figures;
@@ -24,6 +27,7 @@ Usage (the Makefile's ``colab`` target does all of this)::
     python tools/colab_check.py --prepare .venv-colab   # once, after creating the environment
     python tools/colab_check.py --venv .venv-colab      # run the chapters from HEAD
     python tools/colab_check.py --venv .venv-colab --include-uncommitted   # the working tree instead
+    python tools/colab_check.py --only 02 --also book/07_draft.ipynb        # some chapters, or unlisted ones
 
 By default the chapters and the package come from the commit at HEAD: uncommitted changes are NOT
 included (CI runs on a clean clone, where this makes no difference).
@@ -284,7 +288,7 @@ def count_figures(outputs) -> int:
     return n
 
 
-def run_chapter(path: str, commit: str, venv: Path, repo_url: str, tmp: Path, k: int) -> dict:
+def run_chapter(path: str, commit: str, venv: Path, repo_url: str, tmp: Path, k: int, fresh: bool) -> dict:
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
@@ -293,7 +297,9 @@ def run_chapter(path: str, commit: str, venv: Path, repo_url: str, tmp: Path, k:
     nb = nbformat.reads(git("show", f"{commit}:{path}"), as_version=4)
     content = tmp / f"content-{k}"  # an empty working folder, like Colab's /content
     content.mkdir()
-    home = tmp / f"home-{k}" / "superscale"  # does not exist yet: the set-up cell clones into it
+    # A fresh folder makes the set-up cell clone and pip-install; a shared one (after the first chapter)
+    # takes the cell's "already installed" branch, as when a reader re-runs a chapter in the same runtime.
+    home = tmp / (f"home-{k}" if fresh else "home") / "superscale"
     env = {
         key: v
         for key, v in os.environ.items()
@@ -380,6 +386,15 @@ def main() -> int:
     ap.add_argument("--prepare", type=Path, metavar="VENV", help="install the stub and kernelspec into VENV")
     ap.add_argument("--include-uncommitted", action="store_true", help="serve the working tree, not HEAD")
     ap.add_argument("--only", nargs="*", help="run only chapters whose path contains one of these strings")
+    ap.add_argument(
+        "--also", nargs="*", default=[], help="notebooks to run that _toc.yml does not list (yet)"
+    )
+    ap.add_argument(
+        "--fresh-each",
+        action="store_true",
+        help="clone and install afresh for every chapter (as Colab, where each notebook has its own runtime); "
+        "by default only the first chapter does, the others reuse that clone (saves about 15 s per chapter)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (clones, working folders)")
     args = ap.parse_args()
     if args.prepare:
@@ -406,15 +421,26 @@ def main() -> int:
         chapters = [p for p in toc_chapters(commit) if p.endswith(".ipynb")]
         if args.only:
             chapters = [p for p in chapters if any(s in p for s in args.only)]
+        chapters += [p for p in args.also if p not in chapters]
         if not chapters:
             raise SystemExit("no chapter notebooks to run")
         for k, path in enumerate(chapters):
             log(f"{path}: running ...")
             try:
-                r = run_chapter(path, commit, venv, repo_url, tmp, k)
+                r = run_chapter(path, commit, venv, repo_url, tmp, k, args.fresh_each)
             except Exception as err:  # a cell raised or timed out
-                msg = str(err).strip().splitlines()
-                failures.append(f"{path}: {type(err).__name__}: " + "\n    ".join(msg[-15:]))
+                if getattr(err, "ename", None):  # nbclient's CellExecutionError
+                    src = (
+                        str(err).split("------------------")[1].strip().splitlines()
+                        if "---" in str(err)
+                        else []
+                    )
+                    evalue = str(err.evalue).strip().splitlines()
+                    detail = [f"{err.ename}: " + (evalue[0] if evalue else "")] + evalue[1:12]
+                    detail += ["in the cell starting:"] + [f"  {line}" for line in src[:6]]
+                else:
+                    detail = str(err).strip().splitlines()[-15:]
+                failures.append(f"{path}: " + "\n    ".join(detail))
                 log(f"{path}: FAILED ({type(err).__name__})")
                 continue
             results.append(r)
