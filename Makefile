@@ -69,7 +69,7 @@ browser: $(STAMP) $(CHROMIUM)
 	$(BIN)/python tools/check_html.py --selftest
 	$(BIN)/python tools/check_html.py _build/html
 
-$(COLAB_STAMP): $(STAMP) tools/colab/colab-versions.txt tools/colab/google/colab/__init__.py
+$(COLAB_STAMP): tools/colab/colab-versions.txt tools/colab/google/colab/__init__.py | $(STAMP)
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required"; exit 1; }
 	rm -rf $(COLAB_VENV)
 	$(PYTHON) -m venv $(COLAB_VENV)
