@@ -46,3 +46,15 @@ def test_measure_models_columns():
     for col in ("mean_ratio", "var_ratio", "phi_one", "eq8_total", "interference", "self", "kappa2"):
         assert np.isfinite(row[col]), col
     assert row["eq8_total"] == pytest.approx(row["interference"] + row["self"])
+
+
+def test_merge_weights(tmp_path, monkeypatch):
+    a = weights.make_weights(tmp_path / "a.npz", alphas=(1.0,), widths=(8,), n=32, steps=3)
+    b = weights.make_weights(tmp_path / "b.npz", alphas=(0.0,), widths=(4, 8), n=32, steps=3)
+    weights.main(["--merge", str(a), str(b), "--to", str(tmp_path / "ab.npz")])
+    monkeypatch.setenv("SUPERSCALE_DATA", str(tmp_path))
+    models = weights.load_weights("ab.npz")
+    assert [(d["alpha"], d["m"]) for d in models] == [(0.0, 4), (0.0, 8), (1.0, 8)]
+    assert len(models[0]["meta"]["merged_from"]) == 2
+    with pytest.raises(ValueError, match="twice"):
+        weights.merge_weights([a, a], tmp_path / "aa.npz")

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DEFAULT_FILE", "make_weights", "load_weights", "measure_models", "main"]
+__all__ = ["DEFAULT_FILE", "make_weights", "load_weights", "merge_weights", "measure_models", "main"]
 
 DEFAULT_FILE = "strong-weights.npz"
 WIDTHS = (10, 15, 25, 39, 63, 100)
@@ -86,6 +86,10 @@ def make_weights(
         "command": " ".join(sys.argv),
     }
     arrays["meta"] = np.array(json.dumps(meta))
+    return _write_npz(to, arrays)
+
+
+def _write_npz(to: Path, arrays: dict) -> Path:
     to = Path(to)
     to.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=to.parent, prefix=to.name + ".", suffix=".partial")
@@ -100,6 +104,38 @@ def make_weights(
             os.unlink(tmp)
         raise
     return to
+
+
+def merge_weights(sources, to) -> Path:
+    """Merge weight files written by :func:`make_weights` (e.g. runs of different α or widths, trained
+    in parallel) into one file, sorted by (α, γ, m); ``meta`` keeps each source's meta (chapter 5)."""
+    models, metas = [], []
+    for src in sources:
+        with np.load(src) as z:
+            metas.append(json.loads(str(z["meta"])))
+            for k in range(len(z["m"])):
+                models.append(
+                    {key: z[key][k] for key in ("m", "gamma", "alpha", "E", "final_loss", "final_loss_se")}
+                )
+                models[-1]["W"] = z[f"W_{k}"]
+                models[-1]["b"] = z[f"b_{k}"]
+    if not models:
+        raise ValueError("sources must name at least one weight file with models")
+    models.sort(key=lambda d: (float(d["alpha"]), float(d["gamma"]), int(d["m"])))
+    keys = [(float(d["alpha"]), float(d["gamma"]), int(d["m"]), float(d["E"])) for d in models]
+    if len(set(keys)) != len(keys):
+        raise ValueError("sources contain the same (alpha, gamma, m, E) model twice")
+    arrays: dict[str, np.ndarray] = {}
+    for k, d in enumerate(models):
+        arrays[f"W_{k}"] = np.asarray(d["W"], dtype=np.float16)
+        arrays[f"b_{k}"] = np.asarray(d["b"], dtype=np.float16)
+    for key in ("m", "gamma", "alpha", "E", "final_loss", "final_loss_se"):
+        arrays[key] = np.array([d[key] for d in models])
+    meta = dict(metas[0])
+    meta["merged_from"] = metas
+    meta["created_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    arrays["meta"] = np.array(json.dumps(meta))
+    return _write_npz(to, arrays)
 
 
 def load_weights(name: str = DEFAULT_FILE) -> list[dict]:
@@ -177,10 +213,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--to", default=f"book/data/{DEFAULT_FILE}")
     ap.add_argument("--alphas", type=float, nargs="+", default=[0.0, 1.0, 2.0])
     ap.add_argument("--gammas", type=float, nargs="+", default=[-1.0])
+    ap.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS))
     ap.add_argument("--steps", type=int, default=10000, help="training steps (batch 512)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--merge", nargs="+", metavar="FILE", help="merge these weight files into --to instead")
     a = ap.parse_args(argv)
-    path = make_weights(a.to, tuple(a.alphas), tuple(a.gammas), steps=a.steps, threads=a.threads)
+    if a.merge:
+        print(f"wrote {merge_weights(a.merge, a.to)}")
+        return 0
+    path = make_weights(
+        a.to, tuple(a.alphas), tuple(a.gammas), tuple(a.widths), steps=a.steps, threads=a.threads
+    )
     print(f"wrote {path}")
     return 0
 
