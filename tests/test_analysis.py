@@ -90,6 +90,7 @@ def _fake_sweep(n=200, widths=(10, 15, 25, 39), alphas=(1.0, 1.5, 2.0)):
             "ambiguity": (dims, amb),
             "completed": (dims, np.ones_like(loss, dtype=bool)),
             "row_norm": (dims + ("feature",), norms),
+            "bias": (dims + ("feature",), np.where(norms > 0.5, -0.1, 0.01).astype(np.float16)),
             "p": (("alpha", "feature"), p_all),
         },
         coords={"alpha": list(alphas), "gamma": gammas, "m": list(widths), "feature": np.arange(1, n + 1)},
@@ -141,3 +142,20 @@ def test_protocol_summary_reads_the_attributes():
     assert "batch size 512 instead of 2048" in s and "32× fewer" in s
     assert not analysis.uses_paper_protocol(ds)
     assert analysis.protocol_table(ds).loc["batch size"].iloc[0] == 512
+
+
+def test_dropped_frequent_features_counts_the_top_m_rows():
+    ds = _fake_sweep()
+    # ideal weak models keep all of their first m features
+    out = analysis.dropped_frequent_features(ds)
+    assert (out["dropped"] == 0).all() and (out["top-m slots"] == 2 * sum((10, 15, 25, 39))).all()
+    r = ds["row_norm"].values.copy()
+    r[0, 3, 0, :3] = 0.0  # alpha = 1, gamma = 0.33, m = 10: drop the three most frequent features
+    ds["row_norm"].values[:] = r
+    b = ds["bias"].values.copy()
+    b[0, 3, 0, :3] = [-1.0, -1.0, 0.05]
+    ds["bias"].values[:] = b
+    out = analysis.dropped_frequent_features(ds)
+    assert out.loc[1.0, "dropped"] == 3 and out.loc[1.0, "dropped with b < 0"] == 2
+    with pytest.raises(ValueError, match="bias"):
+        analysis.dropped_frequent_features(ds.drop_vars("bias"))

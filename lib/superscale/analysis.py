@@ -33,6 +33,7 @@ __all__ = [
     "exponent_table",
     "least_ambiguous",
     "weak_alpha_m_comparison",
+    "dropped_frequent_features",
     "ideal_alpha_m",
     "PAPER_WEAK_ALPHA_M",
 ]
@@ -535,6 +536,49 @@ def weak_alpha_m_comparison(table, least, paper_points=None):
                 "ideal (finite n)": float(ours["ideal"].iloc[0]),
                 "alpha - 1": a - 1,
                 "source": source,
+            }
+        )
+    return pd.DataFrame(rows).set_index("alpha")
+
+
+def dropped_frequent_features(ds, gamma_min: float = 0.33):
+    """How many of its m most frequent features each weak model (γ ≥ ``gamma_min``) leaves unrepresented,
+    and the sign of their trained bias (chapter 3), summed per α, as a DataFrame.
+
+    A dropped feature whose bias is negative has an output that is always 0 (ReLU closed), so no gradient
+    reaches its row: it cannot come back. Columns: top-m slots (Σ m over the models), dropped (rows with
+    ‖W_i‖ ≤ 1/2 among the first m), dropped with b_i < 0, kept with b_i < 0.
+    """
+    import pandas as pd
+
+    if "bias" not in ds:
+        raise ValueError("the sweep file must store 'bias' for this diagnostic")
+    rows = []
+    for a in ds["alpha"].values:
+        slots = dropped = dropped_neg = kept = kept_neg = 0
+        for g in ds["gamma"].values:
+            if g < gamma_min:
+                continue
+            for m in ds["m"].values:
+                sel = dict(alpha=a, gamma=g, m=m)
+                if not bool(ds["completed"].sel(**sel)):
+                    continue
+                r = np.asarray(ds["row_norm"].sel(**sel).values[: int(m)], dtype=float)
+                b = np.asarray(ds["bias"].sel(**sel).values[: int(m)], dtype=float)
+                slots += int(m)
+                d = r <= 0.5
+                dropped += int(d.sum())
+                dropped_neg += int((d & (b < 0)).sum())
+                kept += int((~d).sum())
+                kept_neg += int((~d & (b < 0)).sum())
+        rows.append(
+            {
+                "alpha": float(a),
+                "top-m slots": slots,
+                "dropped": dropped,
+                "dropped with b < 0": dropped_neg,
+                "kept": kept,
+                "kept with b < 0": kept_neg,
             }
         )
     return pd.DataFrame(rows).set_index("alpha")
