@@ -5,7 +5,8 @@ For every HTML page under the build folder:
   for the book's own local server, as for a reader offline;
 - every plotly figure drew its plot (an SVG with at least one drawn trace);
 - the first figure with a built-in slider is moved, and its drawing must change.
-It prints each page's size. ``--selftest`` builds pages with a blank figure, a broken script and a
+It prints each page's size, and a page over ``--max-page-mb`` (default 2 MB of HTML; plotly.js is
+loaded once per page from the book's static files, not embedded) is a problem. ``--selftest`` builds pages with a blank figure, a broken script and a
 dead slider, and checks that each is reported (so the check itself can fail).
 
     python tools/check_html.py _build/html
@@ -91,7 +92,7 @@ def move_slider(page, gd) -> bool:
     return False
 
 
-def check_site(root: Path, verbose: bool = True) -> list[str]:
+def check_site(root: Path, verbose: bool = True, max_page_mb: float = 2.0) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     root = Path(root)
@@ -147,6 +148,8 @@ def check_site(root: Path, verbose: bool = True) -> list[str]:
                             if verbose:
                                 print(f"  slider of figure #{k + 1} on {rel}: moved, figure changed")
                 size = path.stat().st_size
+                if size > max_page_mb * 1e6:
+                    problems.append(f"{rel}: {size / 1e6:.2f} MB of HTML, more than {max_page_mb} MB")
                 if verbose:
                     print(
                         f"{rel}: {size / 1e6:.2f} MB HTML, {len(figs)} plotly figures, {blank} blank, {len(errors)} JS errors"
@@ -207,6 +210,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("root", nargs="?", default="_build/html", help="built HTML folder")
     ap.add_argument("--selftest", action="store_true", help="check that broken pages are reported")
+    ap.add_argument("--max-page-mb", type=float, default=2.0, help="largest allowed HTML page (MB)")
     a = ap.parse_args()
     if a.selftest:
         return selftest()
@@ -214,7 +218,7 @@ def main() -> int:
     if not root.is_dir():
         print(f"{root} does not exist: build the book first (make book)", file=sys.stderr)
         return 2
-    problems = check_site(root)
+    problems = check_site(root, max_page_mb=a.max_page_mb)
     for p in problems:
         print("PROBLEM:", p)
     total = sum(p.stat().st_size for p in root.rglob("*.html"))
