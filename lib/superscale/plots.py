@@ -1341,19 +1341,21 @@ def phi_one_figure(
 
 
 def interference_traces(table, alpha: float) -> list:
-    """Traces for chapter 5's "overlaps to loss" check at one α: against m, the measured loss, the
-    one-active-feature loss and its interference part, and the mean squared overlap (right axis)."""
+    """Traces for chapter 5's "overlaps to loss" check at one α, against m: the measured loss, the
+    one-active-feature loss (Eq. 8) with its self and interference parts, the squared median bias, and
+    the mean squared overlap of the norm > 1 rows (right axis)."""
     import plotly.graph_objects as go
 
     s = table[np.isclose(table["alpha"], alpha)].sort_values("m")
-    hov = "m = %{x}<br>%{y:.4g}<extra>%{fullData.name}</extra>"
+    hov = "m = %{x}<br>%{y:.3g}<extra>%{fullData.name}</extra>"
+    interf = s["interference"].where(s["interference"] > 0)
     return [
         go.Scatter(
             x=s["m"],
             y=s["final_loss"],
             mode="lines+markers",
             name="measured loss",
-            line=dict(color="black"),
+            line=dict(color="black", width=2.5),
             hovertemplate=hov,
         ),
         go.Scatter(
@@ -1366,17 +1368,34 @@ def interference_traces(table, alpha: float) -> list:
         ),
         go.Scatter(
             x=s["m"],
-            y=s["interference"],
+            y=s["self"],
             mode="lines+markers",
-            name="its interference part",
+            name="  its self part",
+            line=dict(color="#2ca02c"),
+            hovertemplate=hov,
+        ),
+        go.Scatter(
+            x=s["m"],
+            y=interf,
+            mode="lines+markers",
+            name="  its interference part",
             line=dict(color="#1f77b4"),
             hovertemplate=hov,
         ),
         go.Scatter(
             x=s["m"],
-            y=s["overlap_mean_all"],
+            y=s["bias_median"] ** 2,
             mode="lines+markers",
-            name="mean squared overlap (right)",
+            name="(median bias)²",
+            line=dict(color="#9467bd", dash="dashdot"),
+            marker=dict(symbol="diamond-open"),
+            hovertemplate=hov,
+        ),
+        go.Scatter(
+            x=s["m"],
+            y=s["overlap_mean_gt1"],
+            mode="lines+markers",
+            name="mean squared overlap, norm > 1 rows (right axis)",
             line=dict(color="#d62728", dash="dash"),
             marker=dict(symbol="square-open"),
             yaxis="y2",
@@ -1386,35 +1405,36 @@ def interference_traces(table, alpha: float) -> list:
 
 
 def interference_slider_figure(table, alphas, active: int = 0):
-    """Chapter 5's "from overlaps to loss" figure with a built-in slider over α. ``table`` has columns
-    alpha, m, final_loss, eq8_total, interference, overlap_mean_all. The right axis spans the same
-    number of decades as the left, so equal slopes look parallel."""
+    """Chapter 5's "from overlaps to loss" figure with a built-in slider over α. ``table`` is
+    :func:`superscale.weights.measure_models`' output. The right axis spans the same number of decades
+    as the left, so equal slopes look parallel."""
     alphas = list(alphas)
-    ymin = float(np.nanmin(table[["final_loss", "eq8_total", "interference"]].to_numpy()))
-    ymax = float(np.nanmax(table[["final_loss", "eq8_total", "interference"]].to_numpy()))
-    lo, hi = np.floor(np.log10(ymin) * 2) / 2, np.ceil(np.log10(ymax) * 2) / 2
-    o = table["overlap_mean_all"].to_numpy()
-    olo = np.floor(np.log10(np.nanmin(o)) * 2) / 2
+    left = table[["final_loss", "eq8_total", "self", "interference"]].to_numpy().ravel()
+    left = np.concatenate([left, table["bias_median"].to_numpy() ** 2])
+    left = left[left > 0]
+    lo, hi = np.floor(np.log10(left.min())), np.ceil(np.log10(left.max()) * 2) / 2
+    o = table["overlap_mean_gt1"].to_numpy()
+    ohi = np.ceil(np.log10(np.nanmax(o)) * 2) / 2
     fig = slider_figure(
         alphas,
         lambda a: interference_traces(table, a),
         label=lambda a: f"{a:g}",
         prefix="α = ",
-        title=lambda a: f"α = {a:g}, γ = −1: loss and overlaps against width",
+        title=lambda a: f"α = {a:g}, γ = −1: loss, its parts, the bias and the overlaps against width",
         active=active,
     )
     fig.update_xaxes(type="log", title_text="width m")
     fig.update_layout(
-        yaxis=dict(type="log", title_text="loss (summed over features)", range=[lo, hi]),
+        yaxis=dict(type="log", title_text="loss (summed over features), bias²", range=[lo, hi]),
         yaxis2=dict(
             type="log",
-            title_text="mean squared overlap, all rows",
+            title_text="mean squared overlap",
             overlaying="y",
             side="right",
-            range=[olo, olo + (hi - lo)],
+            range=[ohi - (hi - lo), ohi],
             showgrid=False,
         ),
-        height=480,
+        height=520,
         legend=dict(x=1.1, y=1.0),
         margin=dict(r=40),
         title_font_size=14,
