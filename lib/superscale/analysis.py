@@ -235,6 +235,8 @@ def load_small_sweep(names=SMALL_SWEEPS, complete_only: bool = True):
         except FileNotFoundError as err:
             errors.append(str(err).splitlines()[0])
             continue
+        if "alpha" in ds.coords and "alpha" not in ds.dims:
+            ds = ds.expand_dims("alpha")  # a file with a single α keeps it as a scalar coordinate
         if complete_only and "alpha" in ds.dims:
             full = ds["completed"].all(dim=[d for d in ds["completed"].dims if d != "alpha"]).values
             if not full.any():
