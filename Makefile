@@ -69,12 +69,13 @@ browser: $(STAMP) $(CHROMIUM)
 	$(BIN)/python tools/check_html.py --selftest
 	$(BIN)/python tools/check_html.py _build/html
 
+# --no-compile: installing torch takes half the time (25 s instead of 53 s here); imports write their .pyc.
 $(COLAB_STAMP): tools/colab/colab-versions.txt tools/colab/google/colab/__init__.py | $(STAMP)
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required"; exit 1; }
 	rm -rf $(COLAB_VENV)
 	$(PYTHON) -m venv $(COLAB_VENV)
 	$(COLAB_VENV)/bin/python -m pip install -q pip==24.1.2
-	$(COLAB_VENV)/bin/python -m pip install -q --only-binary=:all: $(PIP_EXTRA) -r tools/colab/colab-versions.txt
+	$(COLAB_VENV)/bin/python -m pip install -q --no-compile --only-binary=:all: $(PIP_EXTRA) -r tools/colab/colab-versions.txt
 	$(COLAB_VENV)/bin/python -m pip check
 	$(BIN)/python tools/colab_check.py --prepare $(COLAB_VENV)
 	touch $(COLAB_STAMP)
