@@ -30,6 +30,7 @@ import torch
 from superscale.data import power_law_frequencies, sample_features
 from superscale.sweep import PAPER_GAMMAS, PAPER_WIDTHS
 from superscale.training import (
+    SPARSE_BELOW,
     ModelSpec,
     Protocol,
     SignedAdamW,
@@ -50,7 +51,7 @@ def plain_steps(W0, b0, gamma, p, batch, steps, gen):
     opt = SignedAdamW(
         [{"params": [W], "weight_decay": gamma, "lr": 1e-2}, {"params": [b], "weight_decay": 0.0}], lr=1e-2
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         x = sample_features(p, batch, generator=gen)
         y = torch.relu((x @ W) @ W.T + b)
@@ -58,7 +59,7 @@ def plain_steps(W0, b0, gamma, p, batch, steps, gen):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def engine_steps(state, p_t, batch, steps, gen):
@@ -71,14 +72,14 @@ def engine_steps(state, p_t, batch, steps, gen):
         c.b.copy_(b)
         c.mode, c.auto = "dense", True
         chunks.append(c)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with torch.no_grad():
         for step in range(steps):
             bt = sample_sparse(p_t, batch, gen)
             for c in chunks:
-                c.mode = "sparse" if c.frac < 0.06 else "auto"
+                c.mode = "sparse" if c.frac < SPARSE_BELOW else ("auto" if step % 25 == 0 else "dense")
                 c.step(bt, step + 1, 1e-2, 1.0)
-    return time.perf_counter() - t0, [c.frac for c in chunks]
+    return time.perf_counter() - t0, time.process_time() - c0, [c.frac for c in chunks]
 
 
 def init_state(trained: bool, alpha: float):
@@ -89,9 +90,16 @@ def init_state(trained: bool, alpha: float):
             m: (torch.randn(10, N, m, generator=g) / math.sqrt(m), torch.randn(10, N, generator=g))
             for m in PAPER_WIDTHS
         }
+    unit = HERE.parent / "runs" / "book-small" / "units" / f"power_a{alpha:.4f}_E1.0000_s0.npz"
+    out = {}
+    if unit.exists():  # trained weights of the book's sweep (batch 128, 4000 steps)
+        with np.load(unit) as z:
+            for m in PAPER_WIDTHS:
+                idx = [j for j in range(len(z["m"])) if int(z["m"][j]) == m]
+                out[m] = (torch.tensor(np.stack([z[f"W_{j}"] for j in idx])), torch.tensor(z["b"][idx]))
+        return out
     specs = [ModelSpec(m, g, alpha=alpha) for m in PAPER_WIDTHS for g in PAPER_GAMMAS]
     res = train_models(specs, N, Protocol("warm", batch=128, steps=1500, eval_samples=2048), progress=False)
-    out = {}
     for m in PAPER_WIDTHS:
         rs = [r for r in res if r.spec.m == m]
         out[m] = (torch.tensor(np.stack([r.W for r in rs])), torch.tensor(np.stack([r.b for r in rs])))
@@ -126,21 +134,26 @@ def timing(args):
     rows = []
     for trained in (False, True):
         st = init_state(trained, args.alpha)
-        plain_t, eng_t, fracs = [], [], None
+        plain_t, eng_t, plain_c, eng_c, fracs = [], [], [], [], None
         g = torch.Generator().manual_seed(1)
         for _ in range(args.rounds):
-            tot = 0.0
+            tot = totc = 0.0
             for W, b in st.values():  # one γ per width: the plain loop's cost does not depend on γ
-                tot += plain_steps(W[5], b[5], PAPER_GAMMAS[5], p, args.batch, args.steps, g)
+                dt, dc = plain_steps(W[5], b[5], PAPER_GAMMAS[5], p, args.batch, args.steps, g)
+                tot, totc = tot + dt, totc + dc
             plain_t.append(1000 * tot / (len(st) * args.steps))
-            dt, fracs = engine_steps(st, p_t, args.batch, args.steps, g)
+            plain_c.append(1000 * totc / (len(st) * args.steps))
+            dt, dc, fracs = engine_steps(st, p_t, args.batch, args.steps, g)
             eng_t.append(1000 * dt / (60 * args.steps))
+            eng_c.append(1000 * dc / (60 * args.steps))
         pm, em = statistics.median(plain_t), statistics.median(eng_t)
-        rows.append((("trained (1500 cheap steps)" if trained else "fresh init"), pm, em, pm / em, fracs))
+        pc, ec = statistics.median(plain_c), statistics.median(eng_c)
+        rows.append((("trained" if trained else "fresh init"), pm, em, pm / em, fracs))
         print(
-            f"  {rows[-1][0]:28s} plain {pm:8.2f} ms/model-step   engine {em:7.2f} ms/model-step   "
-            f"ratio {pm / em:5.1f}x   (rounds: plain {[round(x, 1) for x in plain_t]}, "
-            f"engine {[round(x, 2) for x in eng_t]}; engine nnz fraction per width {[round(f, 4) for f in fracs]})",
+            f"  {rows[-1][0]:10s} CPU time: plain {pc:7.2f} ms/model-step, engine {ec:6.2f} ms/model-step, "
+            f"ratio {pc / ec:5.1f}x | wall: plain {pm:7.2f}, engine {em:6.2f}, ratio {pm / em:5.1f}x\n"
+            f"             rounds CPU plain {[round(x, 1) for x in plain_c]} engine {[round(x, 2) for x in eng_c]}; "
+            f"engine nnz fraction of dL/dz per width {[round(f, 4) for f in fracs]}",
             flush=True,
         )
     return rows

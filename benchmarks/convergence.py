@@ -11,6 +11,8 @@ import argparse
 import json
 import time
 
+import numpy as np
+
 from superscale.training import ModelSpec, Protocol, train_models
 
 
@@ -46,6 +48,7 @@ def main() -> None:
                     "alpha": r.spec.alpha,
                     "loss": r.final_loss,
                     "se": r.final_loss_se,
+                    "phi_half": float((np.linalg.norm(r.W, axis=1) > 0.5).mean()),
                 }
                 for r in res
             ],

@@ -158,10 +158,13 @@ def test_partial_merge_and_load(tmp_path, monkeypatch):
     sweep.run_grid(g, tmp_path / "r", progress=False, max_units=1)
     with pytest.raises(ValueError, match="units are missing"):
         sweep.merge_grid(g, tmp_path / "r", tmp_path / "p.nc")
-    sweep.merge_grid(g, tmp_path / "r", tmp_path / "quick-test.nc", allow_partial=True)
+    sweep.merge_grid(g, tmp_path / "r", tmp_path / "quick-test.nc", allow_partial=True, drop_missing=False)
+    sweep.merge_grid(g, tmp_path / "r", tmp_path / "quick-drop.nc", allow_partial=True)
     monkeypatch.setenv("SUPERSCALE_DATA", str(tmp_path))
     ds = sweep.load_sweep("quick-test")
-    assert int(ds.completed.sum()) == 4 and ds.attrs["complete"] == 0
+    assert int(ds.completed.sum()) == 4 and ds.attrs["complete"] == 0 and ds.sizes["alpha"] == 3
     assert np.isnan(ds.final_loss.values[~ds.completed.values]).all()
+    dd = sweep.load_sweep("quick-drop.nc")
+    assert "alpha" not in dd.dims and float(dd.alpha) == 0.5 and bool(dd.completed.all())
     with pytest.raises(FileNotFoundError):
         sweep.load_sweep("does-not-exist")

@@ -250,6 +250,37 @@ def _unit_path(out: Path, uid: str) -> Path:
     return out / "units" / f"{uid}.npz"
 
 
+def _claim(path: Path) -> bool:
+    """Claim a unit for this process (``UNIT.claim`` holds host and pid); False if a live process
+    on this host holds it. Claims of dead processes or other hosts' stale claims are taken over only
+    when their process is gone (same host); other hosts' claims are respected."""
+    claim = path.with_suffix(".claim")
+    me = f"{os.uname().nodename} {os.getpid()}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        try:
+            host, pid = claim.read_text().split()
+        except (OSError, ValueError):
+            host, pid = "", "0"
+        if host == os.uname().nodename:
+            try:
+                os.kill(int(pid), 0)
+                return False  # alive
+            except ProcessLookupError:
+                pass  # stale: the process died
+            except PermissionError:
+                return False
+        else:
+            return False
+        claim.write_text(me)
+        return True
+    with os.fdopen(fd, "w") as f:
+        f.write(me)
+    return True
+
+
 def parse_shard(shard: str | None) -> tuple[int, int]:
     """``"i/N"`` → (i, N) with 0 <= i < N; None → from SLURM_ARRAY_TASK_ID/COUNT, else (0, 1)."""
     if shard is None:
@@ -283,6 +314,7 @@ def run_grid(
     progress: bool = True,
     max_units: int | None = None,
     max_mem_gb: float = 2.0,
+    only: list[int] | None = None,
 ) -> list[str]:
     """Train the grid's unfinished units of this shard; returns the unit ids trained (the sweeps).
 
@@ -296,7 +328,13 @@ def run_grid(
     grid.validate()
     out = Path(out)
     _check_out(grid, out, create=True)
-    todo = [(uid, specs) for k, (uid, specs) in enumerate(grid.units()) if k % shard[1] == shard[0]]
+    units = grid.units()
+    if only is not None:
+        bad = [k for k in only if not 0 <= k < len(units)]
+        if bad:
+            raise ValueError(f"units must be indices in 0..{len(units) - 1} of the run order, got {bad}")
+        units = [units[k] for k in only]
+    todo = [(uid, specs) for k, (uid, specs) in enumerate(units) if k % shard[1] == shard[0]]
     done = []
     for uid, specs in todo:
         path = _unit_path(out, uid)
@@ -304,6 +342,8 @@ def run_grid(
             continue
         if max_units is not None and len(done) >= max_units:
             break
+        if not _claim(path):
+            continue  # another live process on this machine is training it
         t0 = time.time()
         res = train_models(
             specs,
@@ -350,6 +390,7 @@ def run_grid(
             np.savez(f, **arrays)
 
         _atomic_write_bytes(path, write)
+        path.with_suffix(".claim").unlink(missing_ok=True)
         done.append(uid)
         if progress:
             print(f"[{time.strftime('%H:%M:%S')}] {grid.name}: unit {uid} done in {secs:.0f} s", flush=True)
@@ -390,14 +431,19 @@ def _axes(grid: Grid) -> list[tuple[str, list]]:
 
 
 def merge_grid(
-    grid: Grid, out: str | Path, to: str | Path, allow_partial: bool = False, command: str | None = None
+    grid: Grid,
+    out: str | Path,
+    to: str | Path,
+    allow_partial: bool = False,
+    command: str | None = None,
+    drop_missing: bool = True,
 ) -> Path:
     """Merge finished units into one netCDF file (engine h5netcdf), written atomically (the sweeps).
 
     Dimensions: the varying ones of (seed, kind, alpha, E), then gamma and m; plus ``feature``
     (rank 1..n), ``step`` (thinned loss curve) and ``bin`` (row-norm histogram). Singleton axes
-    become scalar coordinates. Units that are missing are NaN and ``completed`` is False there
-    (only with ``allow_partial``).
+    become scalar coordinates. With ``allow_partial``, values of the lead axes with no finished unit
+    are dropped (``drop_missing``, default) and the remaining gaps are NaN with ``completed`` False.
     """
     import torch
     import xarray as xr
@@ -456,6 +502,11 @@ def merge_grid(
         path = _unit_path(out, uid)
         if not path.exists():
             continue
+        cpath = path.with_suffix(".meas.json")  # measurements are cached per unit (they take ~0.3 s a model)
+        cache = None
+        if cpath.exists() and cpath.stat().st_mtime >= path.stat().st_mtime:
+            cache = json.loads(cpath.read_text())
+        new_cache: list[dict] = []
         with np.load(path) as z:
             meta = json.loads(str(z["meta"]))
             finished_times.append(meta.get("finished_utc", ""))
@@ -469,7 +520,8 @@ def merge_grid(
                 mi = wid_sorted.index(int(z["m"][j]))
                 idx = lead + (gi, mi)
                 W = z[f"W_{j}"].astype(np.float64)
-                meas = measure(W)
+                meas = cache[j] if cache is not None else measure(W)
+                new_cache.append(meas)
                 for k, v in meas.items():
                     S[k][idx] = v
                 S["final_loss"][idx] = z["final_loss"][j]
@@ -482,6 +534,9 @@ def merge_grid(
                 bias[idx] = z["b"][j].astype(np.float16)
                 curve[idx] = z["curve_loss"][j]
                 completed[idx] = True
+        if cache is None:
+            data = json.dumps(new_cache).encode()
+            _atomic_write_bytes(cpath, lambda f, data=data: f.write(data))
     dims_lead = [name for name, _ in axes]
     dims = dims_lead + ["gamma", "m"]
     units_doc = {
@@ -527,8 +582,13 @@ def merge_grid(
         }
     )
     ds = xr.Dataset(data_vars, coords=coords)
-    for name, vals in axes:
-        if len(vals) == 1:
+    if st["missing"] and drop_missing:
+        # keep only the values of the lead axes (α, E, …) for which at least one unit finished
+        for name, _ in axes:
+            other = [d for d in ds.completed.dims if d != name]
+            ds = ds.isel({name: ds.completed.any(other).values})
+    for name, _ in axes:
+        if ds.sizes[name] == 1:
             ds = ds.squeeze(name)  # keep as a scalar coordinate
     pr = grid.protocol
     ds.attrs.update(
@@ -551,6 +611,7 @@ def merge_grid(
             ),
             "loss_units": "n × mean-squared error (summed over features, mean over samples), as in the paper",
             "units_finished": len(st["finished"]),
+            "units_finished_list": ", ".join(st["finished"]),
             "units_total": len(grid.units()),
             "complete": int(not st["missing"]),
             "train_seconds_total": total_secs,
@@ -611,6 +672,7 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--device", default="cpu")
             p.add_argument("--threads", type=int, help="torch CPU threads")
             p.add_argument("--max-units", type=int, help="stop after this many units")
+            p.add_argument("--units", help="comma-separated unit indices (run order, see `status`) to run")
             p.add_argument("--max-mem-gb", type=float, default=2.0)
             p.add_argument("--quiet", action="store_true")
         if name == "merge":
@@ -657,6 +719,7 @@ def main(argv: list[str] | None = None) -> int:
                 device=args.device,
                 progress=not args.quiet,
                 max_units=args.max_units,
+                only=[int(k) for k in args.units.split(",")] if args.units else None,
                 max_mem_gb=args.max_mem_gb,
             )
             st = grid_status(grid, out)
