@@ -2,16 +2,15 @@
 
 The merged sweep files keep row norms and biases but not W itself, and chapter 5's "from overlaps
 to loss" check needs every overlap W_i·W_j. This module trains a handful of models with the
-sweeps' CPU protocol (``superscale.sweep.BOOK_PROTOCOL``: batch 512, the paper's schedule shape)
-but 10 000 steps instead of 2 500, n = 1000, the paper's six widths, γ = −1, and saves W and b in
-float16::
+paper's schedule shape (peak rate 1e-2, 10 % warm-up, cosine to 5 %) on the CPU, batch 128 and
+10 000 steps, n = 1000, the paper's six widths, γ = −1, and saves W and b in float16::
 
-    python -m superscale.weights --to book/data/strong-weights.npz     # 20-40 minutes on 2 CPU cores
+    python -m superscale.weights --alphas 0 1 --to book/data/strong-weights.npz   # ~20 min on 2 cores
 
-Why 10 000 steps: at 2 500 steps the strong-regime losses are still falling fast and the geometry
-has not settled (m = 25 and 63, α = 1, γ = −1: the rows with norm > 1 have mean squared overlap
-1.5-2.2 × 1/m and a variance 1.3-3.4 × the random value); at 10 000 steps they have 1.02 and
-0.99 × 1/m and 0.79 and 0.72 × the random variance, as in the paper's Fig. 5c-d.
+Why 10 000 steps: the geometry of the rows settles later than the loss. At α = 1, γ = −1, m = 25
+and 63, after 2 500 steps of batch 512 the rows with norm > 1 have mean squared overlap
+1.5-2.2 × 1/m and a variance 1.3-3.4 × the random value; after 10 000 steps about 1.0 × 1/m and
+0.7-0.8 × the random variance, as in the paper's Fig. 5c-d.
 
 The file holds ``W_{k}``, ``b_{k}`` for model k and arrays ``m``, ``gamma``, ``alpha``, ``E``,
 ``final_loss``, ``final_loss_se`` (loss in the paper's units, n × MSE), plus a JSON ``meta``.
@@ -37,11 +36,12 @@ WIDTHS = (10, 15, 25, 39, 63, 100)
 
 def make_weights(
     to: str | Path,
-    alphas=(0.0, 1.0, 2.0),
+    alphas=(0.0, 1.0),
     gammas=(-1.0,),
     widths=WIDTHS,
     n: int = 1000,
     steps: int = 10000,
+    batch: int = 128,
     threads: int = 1,
 ) -> Path:
     """Train ``alphas`` × ``gammas`` × ``widths`` toy models and save W, b (float16) to ``to`` (chapter 5).
@@ -52,15 +52,16 @@ def make_weights(
     import torch
 
     from . import __version__
-    from .sweep import BOOK_PROTOCOL
-    from .training import ModelSpec, train_models
+    from .training import ModelSpec, Protocol, train_models
 
     if not alphas or not gammas or not widths:
         raise ValueError("alphas, gammas and widths must be non-empty")
     torch.set_num_threads(int(threads))
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    protocol = BOOK_PROTOCOL.__class__(**{**BOOK_PROTOCOL.to_dict(), "steps": int(steps)})
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise ValueError(f"batch must be an integer >= 1, got {batch!r}")
+    protocol = Protocol("ch5-weights", batch=int(batch), steps=int(steps), eval_samples=102400)
     specs = [
         ModelSpec(int(m), float(g), "power", float(a), 1.0) for a in alphas for g in gammas for m in widths
     ]
@@ -211,10 +212,11 @@ def measure_models(models: list[dict]):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m superscale.weights", description=__doc__.split("\n")[0])
     ap.add_argument("--to", default=f"book/data/{DEFAULT_FILE}")
-    ap.add_argument("--alphas", type=float, nargs="+", default=[0.0, 1.0, 2.0])
+    ap.add_argument("--alphas", type=float, nargs="+", default=[0.0, 1.0])
     ap.add_argument("--gammas", type=float, nargs="+", default=[-1.0])
     ap.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS))
-    ap.add_argument("--steps", type=int, default=10000, help="training steps (batch 512)")
+    ap.add_argument("--steps", type=int, default=10000, help="training steps")
+    ap.add_argument("--batch", type=int, default=128, help="batch size")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--merge", nargs="+", metavar="FILE", help="merge these weight files into --to instead")
     a = ap.parse_args(argv)
@@ -222,7 +224,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {merge_weights(a.merge, a.to)}")
         return 0
     path = make_weights(
-        a.to, tuple(a.alphas), tuple(a.gammas), tuple(a.widths), steps=a.steps, threads=a.threads
+        a.to,
+        tuple(a.alphas),
+        tuple(a.gammas),
+        tuple(a.widths),
+        steps=a.steps,
+        batch=a.batch,
+        threads=a.threads,
     )
     print(f"wrote {path}")
     return 0
