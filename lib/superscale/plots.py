@@ -1412,9 +1412,9 @@ def interference_slider_figure(table, alphas, active: int = 0):
     left = table[["final_loss", "eq8_total", "self", "interference"]].to_numpy().ravel()
     left = np.concatenate([left, table["bias_median"].to_numpy() ** 2])
     left = left[left > 0]
-    lo, hi = np.floor(np.log10(left.min())), np.ceil(np.log10(left.max()) * 2) / 2
+    lo, hi = np.floor(np.log10(left.min())), np.ceil(np.log10(left.max()))
     o = table["overlap_mean_gt1"].to_numpy()
-    ohi = np.ceil(np.log10(np.nanmax(o)) * 2) / 2
+    ohi = np.ceil(np.log10(np.nanmax(o)))
     fig = slider_figure(
         alphas,
         lambda a: interference_traces(table, a),
@@ -1434,9 +1434,9 @@ def interference_slider_figure(table, alphas, active: int = 0):
             range=[ohi - (hi - lo), ohi],
             showgrid=False,
         ),
-        height=520,
-        legend=dict(x=1.1, y=1.0),
-        margin=dict(r=40),
+        height=600,
+        legend=dict(orientation="h", x=0.0, y=1.02, yanchor="bottom", font_size=11),
+        margin=dict(t=150),
         title_font_size=14,
     )
     return fig
