@@ -1425,13 +1425,21 @@ def interference_slider_figure(table, alphas, active: int = 0):
     )
     fig.update_xaxes(type="log", title_text="width m")
     fig.update_layout(
-        yaxis=dict(type="log", title_text="loss (summed over features), bias²", range=[lo, hi]),
+        yaxis=dict(
+            type="log",
+            title_text="loss (summed over features), bias²",
+            range=[lo, hi],
+            dtick=1,
+            exponentformat="power",
+        ),
         yaxis2=dict(
             type="log",
             title_text="mean squared overlap",
             overlaying="y",
             side="right",
             range=[ohi - (hi - lo), ohi],
+            dtick=1,
+            exponentformat="power",
             showgrid=False,
         ),
         height=600,
