@@ -38,8 +38,10 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     W = np.random.default_rng(args.seed).standard_normal((args.n, args.m), dtype=np.float32)
-    print(f"random matrix {args.n} x {args.m} (float32), torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, {os.cpu_count()} CPUs")
+    print(
+        f"random matrix {args.n} x {args.m} (float32), torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, {os.cpu_count()} CPUs"
+    )
 
     mean_squared_overlap(W[:2048])  # warm-up (thread pools, allocator)
     grams = {}
@@ -50,20 +52,28 @@ def main(argv=None) -> int:
             res = mean_squared_overlap(W, precision=precision)
             best = min(best, (time.perf_counter() - t, time.process_time() - c))
         grams[precision] = (res, best)
-        print(f"Gram method, {precision} products (O(n m²)):  {res.mean_sq:.12e}   wall {best[0]:7.3f} s   "
-              f"CPU {best[1]:7.3f} s (best of 3)")
+        print(
+            f"Gram method, {precision} products (O(n m²)):  {res.mean_sq:.12e}   wall {best[0]:7.3f} s   "
+            f"CPU {best[1]:7.3f} s (best of 3)"
+        )
 
     t, c = time.perf_counter(), time.process_time()
     blocks = overlap_stats_blocks(W, block_rows=4096)
     t_blocks = (time.perf_counter() - t, time.process_time() - c)
-    print(f"all pairs by blocks, float32 (O(n² m)): {blocks.mean_sq:.12e}   wall {t_blocks[0]:7.3f} s   "
-          f"CPU {t_blocks[1]:7.3f} s")
+    print(
+        f"all pairs by blocks, float32 (O(n² m)): {blocks.mean_sq:.12e}   wall {t_blocks[0]:7.3f} s   "
+        f"CPU {t_blocks[1]:7.3f} s"
+    )
     gram, t_gram = grams["float32"]
     t_g64 = grams["float64"][1]
-    print(f"speed-up of the Gram method, wall time: {t_blocks[0] / t_gram[0]:.1f}x (float32, default), "
-          f"{t_blocks[0] / t_g64[0]:.1f}x (float64)")
-    print(f"speed-up of the Gram method, CPU time:  {t_blocks[1] / t_gram[1]:.1f}x (float32, default), "
-          f"{t_blocks[1] / t_g64[1]:.1f}x (float64)")
+    print(
+        f"speed-up of the Gram method, wall time: {t_blocks[0] / t_gram[0]:.1f}x (float32, default), "
+        f"{t_blocks[0] / t_g64[0]:.1f}x (float64)"
+    )
+    print(
+        f"speed-up of the Gram method, CPU time:  {t_blocks[1] / t_gram[1]:.1f}x (float32, default), "
+        f"{t_blocks[1] / t_g64[1]:.1f}x (float64)"
+    )
     rel = abs(gram.mean_sq - blocks.mean_sq) / abs(blocks.mean_sq)
     print(f"1/m = {1 / args.m:.12e}; relative difference between methods {rel:.2e}")
     rel64 = abs(grams["float64"][0].mean_sq - blocks.mean_sq) / abs(blocks.mean_sq)

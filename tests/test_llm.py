@@ -66,7 +66,10 @@ def write_checkpoint(fs, root, tensors, sharded):
     for fname, keys in shards.items():
         fs.pipe(f"{root}/{fname}", st_save({k: tensors[k] for k in keys}, metadata={"format": "pt"}))
         weight_map.update({k: fname for k in keys})
-    fs.pipe(f"{root}/model.safetensors.index.json", json.dumps({"metadata": {}, "weight_map": weight_map}).encode())
+    fs.pipe(
+        f"{root}/model.safetensors.index.json",
+        json.dumps({"metadata": {}, "weight_map": weight_map}).encode(),
+    )
 
 
 @pytest.fixture(params=["file", "memory"])
@@ -133,7 +136,9 @@ def test_loader_chunked_read_and_alternative_names(tmp_path):
     w = torch.randn(101, 7).to(torch.bfloat16)
     write_checkpoint(fs, root, {"transformer.wte.weight": w, "h.0.attn.bias": torch.zeros(3)}, sharded=False)
     gpt2 = get_checkpoint("gpt2")
-    info = locate_tensor(root, gpt2.tensor_names, fs=fs)  # stored name differs from the registry's first choice
+    info = locate_tensor(
+        root, gpt2.tensor_names, fs=fs
+    )  # stored name differs from the registry's first choice
     assert info.name == "transformer.wte.weight"
     arr = read_tensor(info, fs=fs, chunk_bytes=6)  # odd chunk size: 3 bf16 values per read
     np.testing.assert_array_equal(arr, w.float().numpy())
@@ -204,8 +209,10 @@ def test_simplex_frame_gives_its_known_overlap():
     e = np.eye(m + 1) - 1.0 / (m + 1)
     basis = np.linalg.svd(e)[2][:m]  # orthonormal basis of the m-dim subspace they span
     W = e @ basis.T
-    for st in (mean_squared_overlap(W, precision="float64"),
-               overlap_stats_blocks(W, block_rows=8, precision="float64")):
+    for st in (
+        mean_squared_overlap(W, precision="float64"),
+        overlap_stats_blocks(W, block_rows=8, precision="float64"),
+    ):
         assert st.mean_sq == pytest.approx(1 / m**2, rel=1e-10)
     b = overlap_stats_blocks(W, block_rows=8, precision="float64")
     assert b.mean_abs == pytest.approx(1 / m, rel=1e-10) and abs(b.var_sq) < 1e-15
@@ -213,7 +220,9 @@ def test_simplex_frame_gives_its_known_overlap():
 
 def test_gram_equals_blocks_and_pairs_estimate_within_error():
     rng = np.random.default_rng(3)
-    W = (rng.standard_normal((1003, 24)) + 0.3 * rng.standard_normal(24)).astype(np.float32)  # correlated rows
+    W = (rng.standard_normal((1003, 24)) + 0.3 * rng.standard_normal(24)).astype(
+        np.float32
+    )  # correlated rows
     W[5] = 0.0  # a zero row has no direction: dropped and counted
     g64 = mean_squared_overlap(W, block_rows=100, precision="float64")
     g32 = mean_squared_overlap(W, block_rows=100)
@@ -227,7 +236,8 @@ def test_gram_equals_blocks_and_pairs_estimate_within_error():
         assert abs(getattr(p, key) - getattr(b, key)) < 4 * getattr(p, key + "_se"), key
     without = np.delete(W, 5, axis=0)  # zero rows drop out exactly as if removed
     assert mean_squared_overlap(without, block_rows=100, precision="float64").mean_sq == pytest.approx(
-        g64.mean_sq, rel=1e-12)
+        g64.mean_sq, rel=1e-12
+    )
     assert overlap_stats_blocks(without, block_rows=97).mean_abs == pytest.approx(b.mean_abs, rel=1e-6)
     combo = overlap_stats(W, n_pairs=10_000)
     assert combo.method == "gram+pairs" and combo.mean_sq == pytest.approx(g64.mean_sq, rel=1e-6)
@@ -306,8 +316,13 @@ def test_zipf_fit_recovers_exponent():
 def test_cli_offline_exits_nonzero_with_message(tmp_path):
     out = tmp_path / "m.csv"
     env = dict(os.environ, HF_HUB_OFFLINE="1")
-    r = subprocess.run([sys.executable, "-m", "superscale.llm", "measure", "gpt2", "--out", str(out)],
-                       capture_output=True, text=True, env=env, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "superscale.llm", "measure", "gpt2", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert r.returncode == cli.EXIT_NO_NETWORK
     assert "no network" in r.stderr and not out.exists()
 
@@ -358,10 +373,16 @@ def test_cli_measures_registry_models_through_a_stand_in_hub(tmp_path, monkeypat
     hub = fsspec.filesystem("memory")
     prefix = f"/hub-{uuid.uuid4().hex}"
     gpt2 = torch.randn(500, 24).to(torch.float32)
-    write_checkpoint(hub, f"{prefix}/openai-community/gpt2", {"wte.weight": gpt2, "wpe.weight": torch.zeros(8, 24)},
-                     sharded=False)
+    write_checkpoint(
+        hub,
+        f"{prefix}/openai-community/gpt2",
+        {"wte.weight": gpt2, "wpe.weight": torch.zeros(8, 24)},
+        sharded=False,
+    )
     opt = torch.randn(400, 16).to(torch.float16)  # OPT-350m: 512-wide head in reality, 16 here
-    write_checkpoint(hub, f"{prefix}/facebook/opt-350m", {"model.decoder.embed_tokens.weight": opt}, sharded=True)
+    write_checkpoint(
+        hub, f"{prefix}/facebook/opt-350m", {"model.decoder.embed_tokens.weight": opt}, sharded=True
+    )
 
     class PrefixedHub:
         def ls(self, path, detail=False):
@@ -379,4 +400,7 @@ def test_cli_measures_registry_models_through_a_stand_in_hub(tmp_path, monkeypat
     df = pd.read_csv(out).set_index("model")
     assert df.loc["gpt2", "repo_id"] == "openai-community/gpt2" and df.loc["gpt2", "tensor"] == "wte.weight"
     assert df.loc["opt-350m", "fit_width"] == 1024 and df.loc["opt-350m", "stored_dtype"] == "F16"
-    assert df.loc["gpt2", "revision"] == "test-revision" and df.loc["gpt2", "source"] == "hf://openai-community/gpt2"
+    assert (
+        df.loc["gpt2", "revision"] == "test-revision"
+        and df.loc["gpt2", "source"] == "hf://openai-community/gpt2"
+    )

@@ -24,29 +24,49 @@ EXIT_NO_NETWORK = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m superscale.llm",
-                                 description="Unembedding geometry of language models (superscale, chapter 6).")
+    ap = argparse.ArgumentParser(
+        prog="python -m superscale.llm",
+        description="Unembedding geometry of language models (superscale, chapter 6).",
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="print the registry of the paper's 27 checkpoints")
     me = sub.add_parser("measure", help="measure row norms and overlaps of the head matrix, append to a CSV")
-    me.add_argument("models", nargs="+", metavar="MODEL",
-                    help="registry name (e.g. gpt2, pythia-70m), Hub repo id, local folder or fsspec URL; "
-                         "'gpt2-family' / 'pythia-family' / 'all' expand to registry families")
+    me.add_argument(
+        "models",
+        nargs="+",
+        metavar="MODEL",
+        help="registry name (e.g. gpt2, pythia-70m), Hub repo id, local folder or fsspec URL; "
+        "'gpt2-family' / 'pythia-family' / 'all' expand to registry families",
+    )
     me.add_argument("--out", default="llm-overlaps.csv", help="CSV to append to (default: %(default)s)")
-    me.add_argument("--method", default="gram+pairs", choices=METHODS,
-                    help="gram+pairs: exact mean c² + sampled rest (default); blocks: all exact (use a GPU)")
+    me.add_argument(
+        "--method",
+        default="gram+pairs",
+        choices=METHODS,
+        help="gram+pairs: exact mean c² + sampled rest (default); blocks: all exact (use a GPU)",
+    )
     me.add_argument("--pairs", type=int, default=1_000_000, help="random pairs for sampled statistics")
     me.add_argument("--seed", type=int, default=0)
     me.add_argument("--block-rows", type=int, default=4096)
     me.add_argument("--device", default=None, choices=["cpu", "cuda"])
-    me.add_argument("--tensor", default=None, help="tensor name (default: the registry's, or common head names)")
+    me.add_argument(
+        "--tensor", default=None, help="tensor name (default: the registry's, or common head names)"
+    )
     me.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
-    me.add_argument("--allow-pickle", action="store_true",
-                    help="read pickle-only checkpoints with torch.load(weights_only=True) (downloads whole files)")
+    me.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="read pickle-only checkpoints with torch.load(weights_only=True) (downloads whole files)",
+    )
     return ap
 
 
-FAMILY_ALIASES = {"gpt2-family": "GPT-2", "pythia-family": "Pythia", "opt-family": "OPT", "qwen-family": "Qwen2.5"}
+FAMILY_ALIASES = {
+    "gpt2-family": "GPT-2",
+    "pythia-family": "Pythia",
+    "opt-family": "OPT",
+    "qwen-family": "Qwen2.5",
+}
 
 
 def _expand(models: list[str]) -> list[str]:
@@ -66,10 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
     if args.cmd == "list":
-        print(f"{'name':16} {'family':8} {'repo id':32} {'m':>5} {'head m':>6} {'n':>7} {'params':>15}  tensor")
+        print(
+            f"{'name':16} {'family':8} {'repo id':32} {'m':>5} {'head m':>6} {'n':>7} {'params':>15}  tensor"
+        )
         for c in CHECKPOINTS:
-            print(f"{c.name:16} {c.family:8} {c.repo_id:32} {c.width:5d} {c.overlap_width:6d} {c.vocab_rows:7d} "
-                  f"{c.n_params:15,d}  {c.head_tensor}")
+            print(
+                f"{c.name:16} {c.family:8} {c.repo_id:32} {c.width:5d} {c.overlap_width:6d} {c.vocab_rows:7d} "
+                f"{c.n_params:15,d}  {c.head_tensor}"
+            )
         return 0
     if args.pairs < 2:
         print("error: --pairs must be >= 2", file=sys.stderr)
@@ -83,22 +107,35 @@ def main(argv: list[str] | None = None) -> int:
         try:
             target = resolve_target(model, tensor=args.tensor, revision=args.revision)
             print(f"measuring {target.label} ...", flush=True)
-            row = measure_target(target, method=args.method, n_pairs=args.pairs, seed=args.seed,
-                                 device=args.device, block_rows=args.block_rows, allow_pickle=args.allow_pickle,
-                                 command=command)
+            row = measure_target(
+                target,
+                method=args.method,
+                n_pairs=args.pairs,
+                seed=args.seed,
+                device=args.device,
+                block_rows=args.block_rows,
+                allow_pickle=args.allow_pickle,
+                command=command,
+            )
         except Exception as exc:  # report and go on with the next model, except when offline
             if isinstance(exc, NoNetworkError) or is_network_error(exc):
                 why = str(exc) if isinstance(exc, NoNetworkError) else f"{type(exc).__name__}: {exc}"
                 if not why.startswith("no network"):
                     why = f"no network: cannot reach the Hugging Face Hub ({why})"
-                print(f"{why}\nStopped at {model!r}; nothing was written to {args.out} by this model. Run this "
-                      "where huggingface.co is reachable (e.g. Colab).", file=sys.stderr)
+                print(
+                    f"{why}\nStopped at {model!r}; nothing was written to {args.out} by this model. Run this "
+                    "where huggingface.co is reachable (e.g. Colab).",
+                    file=sys.stderr,
+                )
                 return EXIT_NO_NETWORK
             kind = "refused" if isinstance(exc, PickleOnlyError) else "failed"
             print(f"{model}: {kind}: {type(exc).__name__}: {exc}", file=sys.stderr)
             failed += 1
             continue
         append_rows(args.out, [row])
-        print(f"  n = {row['n']}, m = {row['m']}: mean squared overlap {row['mean_sq_overlap']:.4g} "
-              f"(1/m = {row['one_over_m']:.4g}); appended to {args.out}", flush=True)
+        print(
+            f"  n = {row['n']}, m = {row['m']}: mean squared overlap {row['mean_sq_overlap']:.4g} "
+            f"(1/m = {row['one_over_m']:.4g}); appended to {args.out}",
+            flush=True,
+        )
     return EXIT_FAILED if failed else 0

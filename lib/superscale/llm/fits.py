@@ -62,11 +62,15 @@ class WidthLossFit:
         return self.model_part(m) + self.offsets[str(group)]
 
     def __str__(self) -> str:
-        return (f"α = {self.alpha:.4f} ± {self.alpha_se:.4f}, A = {self.A:.4g} ± {self.A_se:.2g}, "
-                f"{len(self.offsets)} offsets, {self.n_points} points, MSE = {self.mse:.3g}")
+        return (
+            f"α = {self.alpha:.4f} ± {self.alpha_se:.4f}, A = {self.A:.4g} ± {self.A_se:.2g}, "
+            f"{len(self.offsets)} offsets, {self.n_points} points, MSE = {self.mse:.3g}"
+        )
 
 
-def paper_alpha_error(width: ArrayLike, loss: ArrayLike, groups: Sequence, A: float, alpha: float, offsets: dict[str, float]) -> float:
+def paper_alpha_error(
+    width: ArrayLike, loss: ArrayLike, groups: Sequence, A: float, alpha: float, offsets: dict[str, float]
+) -> float:
     """The paper's slope error for the loss fit (its analysis notebook; chapter 6).
 
     √( Σ [ln(L - B_g) - ln(A m^-α)]² / Σ (ln m - mean ln m)² / (N - 3) ), with the terms of points
@@ -82,7 +86,9 @@ def paper_alpha_error(width: ArrayLike, loss: ArrayLike, groups: Sequence, A: fl
     return float(math.sqrt(np.sum(d**2) / np.sum((lm - lm.mean()) ** 2) / (m.size - 3)))
 
 
-def fit_loss_vs_width(width: ArrayLike, loss: ArrayLike, groups: Sequence, A0: float = 500.0, alpha0: float = 1.0) -> WidthLossFit:
+def fit_loss_vs_width(
+    width: ArrayLike, loss: ArrayLike, groups: Sequence, A0: float = 500.0, alpha0: float = 1.0
+) -> WidthLossFit:
     """Fit L = A/m^α + B_g with one offset per group by nonlinear least squares (chapter 6, the paper's Eq. 6).
 
     ``width``: hidden widths m (> 0); ``loss``: losses in nats per token; ``groups``: one label per
@@ -132,8 +138,14 @@ def fit_loss_vs_width(width: ArrayLike, loss: ArrayLike, groups: Sequence, A0: f
     A = float(math.exp(th[0]))
     offsets = {lab: float(th[2 + k]) for k, lab in enumerate(labels)}
     return WidthLossFit(
-        A=A, A_se=A * float(se[0]), alpha=float(th[1]), alpha_se=float(se[1]), offsets=offsets,
-        offsets_se={lab: float(se[2 + k]) for k, lab in enumerate(labels)}, rss=rss, n_points=int(m.size),
+        A=A,
+        A_se=A * float(se[0]),
+        alpha=float(th[1]),
+        alpha_se=float(se[1]),
+        offsets=offsets,
+        offsets_se={lab: float(se[2 + k]) for k, lab in enumerate(labels)},
+        rss=rss,
+        n_points=int(m.size),
         alpha_se_paper=paper_alpha_error(m, L, g, A, float(th[1]), offsets),
     )
 
@@ -157,10 +169,14 @@ class SizeWidthFit:
         return np.exp(self.intercepts[family]) * np.asarray(m, dtype=float) ** self.k
 
     def __str__(self) -> str:
-        return f"k = {self.k:.3f} ± {self.k_se:.3f} ({self.n_points} points, {len(self.intercepts)} intercepts)"
+        return (
+            f"k = {self.k:.3f} ± {self.k_se:.3f} ({self.n_points} points, {len(self.intercepts)} intercepts)"
+        )
 
 
-def fit_size_vs_width(width: ArrayLike, n_params: ArrayLike, families: Sequence | None = None) -> SizeWidthFit:
+def fit_size_vs_width(
+    width: ArrayLike, n_params: ArrayLike, families: Sequence | None = None
+) -> SizeWidthFit:
     """Fit N ∝ m^k by OLS of ln N on ln m, common slope, one intercept per family (chapter 6).
 
     ``families=None`` fits a single line (e.g. the Chinchilla table); otherwise one label per point.
@@ -189,12 +205,18 @@ def fit_size_vs_width(width: ArrayLike, n_params: ArrayLike, families: Sequence 
     centred = y - X[:, 1:] @ np.array([y[np.array(fam) == lab].mean() for lab in labels])
     ss = float(centred @ centred)
     r2 = 1.0 - float(r @ r) / ss if ss > 0 else 1.0
-    return SizeWidthFit(k=float(coef[0]), k_se=float(math.sqrt(cov[0, 0])),
-                        intercepts={lab: float(coef[1 + i]) for i, lab in enumerate(labels)},
-                        r2=r2, n_points=int(m.size))
+    return SizeWidthFit(
+        k=float(coef[0]),
+        k_se=float(math.sqrt(cov[0, 0])),
+        intercepts={lab: float(coef[1 + i]) for i, lab in enumerate(labels)},
+        r2=r2,
+        n_points=int(m.size),
+    )
 
 
-def fit_size_vs_width_per_family(width: ArrayLike, n_params: ArrayLike, families: Sequence) -> dict[str, SizeWidthFit]:
+def fit_size_vs_width_per_family(
+    width: ArrayLike, n_params: ArrayLike, families: Sequence
+) -> dict[str, SizeWidthFit]:
     """One :func:`fit_size_vs_width` per family with at least 3 points of 2+ distinct widths (chapter 6)."""
     m = np.asarray(width, dtype=float)
     N = np.asarray(n_params, dtype=float)

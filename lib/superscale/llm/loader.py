@@ -66,9 +66,20 @@ class TensorInfo:
 
 
 _NETWORK_CLASS_NAMES = {
-    "ConnectError", "ConnectTimeout", "ReadTimeout", "NetworkError", "TransportError", "TimeoutException",
-    "ConnectionError", "Timeout", "OfflineModeIsEnabled", "LocalEntryNotFoundError", "NewConnectionError",
-    "MaxRetryError", "ProxyError", "SSLError",
+    "ConnectError",
+    "ConnectTimeout",
+    "ReadTimeout",
+    "NetworkError",
+    "TransportError",
+    "TimeoutException",
+    "ConnectionError",
+    "Timeout",
+    "OfflineModeIsEnabled",
+    "LocalEntryNotFoundError",
+    "NewConnectionError",
+    "MaxRetryError",
+    "ProxyError",
+    "SSLError",
 }
 
 
@@ -91,7 +102,9 @@ def hub_filesystem() -> Any:
     try:
         from huggingface_hub import HfFileSystem
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("reading from the Hub needs huggingface_hub: pip install 'superscale[llm]'") from exc
+        raise ImportError(
+            "reading from the Hub needs huggingface_hub: pip install 'superscale[llm]'"
+        ) from exc
     return HfFileSystem()
 
 
@@ -105,7 +118,9 @@ def read_safetensors_header(fs: Any, path: str) -> tuple[dict[str, Any], int]:
         raise ValueError(f"{path}: too short to be a safetensors file ({len(head)} bytes)")
     (length,) = struct.unpack("<Q", head)
     if not 2 <= length <= MAX_HEADER_BYTES:
-        raise ValueError(f"{path}: header length {length} is not in [2, {MAX_HEADER_BYTES}]; not a safetensors file?")
+        raise ValueError(
+            f"{path}: header length {length} is not in [2, {MAX_HEADER_BYTES}]; not a safetensors file?"
+        )
     raw = fs.cat_file(path, start=8, end=8 + length)
     try:
         header = json.loads(raw.decode("utf-8"))
@@ -124,7 +139,9 @@ def _tensor_info(header: dict, data_start: int, path: str, name: str) -> TensorI
     if dtype in SAFETENSORS_DTYPES:
         expected = int(np.prod(shape, dtype=np.int64)) * SAFETENSORS_DTYPES[dtype][1]
         if end - begin != expected:
-            raise ValueError(f"{path}: tensor {name!r} has {end - begin} bytes, shape {shape} needs {expected}")
+            raise ValueError(
+                f"{path}: tensor {name!r} has {end - begin} bytes, shape {shape} needs {expected}"
+            )
     return TensorInfo(name, path, dtype, shape, data_start + begin, data_start + end)
 
 
@@ -199,7 +216,9 @@ def read_tensor(info: TensorInfo, fs: Any = None, chunk_bytes: int = 64 * 2**20)
     32-bit word); F64 is kept as float64. Peak memory is the result plus one chunk.
     """
     if info.dtype not in SAFETENSORS_DTYPES:
-        raise ValueError(f"tensor {info.name!r} has dtype {info.dtype}; supported: {sorted(SAFETENSORS_DTYPES)}")
+        raise ValueError(
+            f"tensor {info.name!r} has dtype {info.dtype}; supported: {sorted(SAFETENSORS_DTYPES)}"
+        )
     if chunk_bytes < 1:
         raise ValueError(f"chunk_bytes must be >= 1, got {chunk_bytes}")
     fs = fs or hub_filesystem()
@@ -247,7 +266,9 @@ def _load_pickle(fs, root: str, files: dict[str, str], names: list[str]) -> tupl
     return arr, info
 
 
-def load_tensor(root: str, names: str | Sequence[str], fs: Any = None, allow_pickle: bool = False) -> tuple[np.ndarray, TensorInfo]:
+def load_tensor(
+    root: str, names: str | Sequence[str], fs: Any = None, allow_pickle: bool = False
+) -> tuple[np.ndarray, TensorInfo]:
     """Read the first of ``names`` found in the checkpoint at ``root``; return (float32 array, info) (chapter 6).
 
     ``fs`` defaults to the Hugging Face Hub. With ``allow_pickle=True`` a checkpoint without

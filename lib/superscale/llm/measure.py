@@ -21,8 +21,14 @@ from .registry import Checkpoint, find_checkpoint
 
 #: Tensor names tried, in order, for a repository that is not in the registry.
 DEFAULT_HEAD_NAMES: tuple[str, ...] = (
-    "lm_head.weight", "embed_out.weight", "model.embed_tokens.weight", "wte.weight", "transformer.wte.weight",
-    "model.decoder.embed_tokens.weight", "decoder.embed_tokens.weight", "gpt_neox.embed_out.weight",
+    "lm_head.weight",
+    "embed_out.weight",
+    "model.embed_tokens.weight",
+    "wte.weight",
+    "transformer.wte.weight",
+    "model.decoder.embed_tokens.weight",
+    "decoder.embed_tokens.weight",
+    "gpt_neox.embed_out.weight",
 )
 OFFLINE_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 
@@ -74,9 +80,16 @@ def _hub_revision(repo_id: str, revision: str | None) -> str:
         return revision or ""
 
 
-def measure_target(target: Target, method: str = "gram+pairs", n_pairs: int = 1_000_000, seed: int = 0,
-                   device: str | None = None, block_rows: int = 4096, allow_pickle: bool = False,
-                   command: str = "") -> dict:
+def measure_target(
+    target: Target,
+    method: str = "gram+pairs",
+    n_pairs: int = 1_000_000,
+    seed: int = 0,
+    device: str | None = None,
+    block_rows: int = 4096,
+    allow_pickle: bool = False,
+    command: str = "",
+) -> dict:
     """Load the target's head matrix and return one CSV row of provenance and statistics (chapter 6)."""
     from .. import __version__
 

@@ -166,9 +166,15 @@ def row_norm_summary(W: Matrix, bins: int = 60, block_rows: int = 8192) -> RowNo
     qs = {"q01": 0.01, "q05": 0.05, "median": 0.5, "q95": 0.95, "q99": 0.99}
     counts, edges = np.histogram(r, bins=bins)
     return RowNormSummary(
-        n=int(r.size), mean=float(r.mean()), std=float(r.std()), min=float(r.min()), max=float(r.max()),
-        quantiles={k: float(np.quantile(r, q)) for k, q in qs.items()}, n_zero=int((r == 0).sum()),
-        hist_counts=counts, hist_edges=edges,
+        n=int(r.size),
+        mean=float(r.mean()),
+        std=float(r.std()),
+        min=float(r.min()),
+        max=float(r.max()),
+        quantiles={k: float(np.quantile(r, q)) for k, q in qs.items()},
+        n_zero=int((r == 0).sum()),
+        hist_counts=counts,
+        hist_edges=edges,
     )
 
 
@@ -204,8 +210,9 @@ def _unit_block(t, inv, a, b, device, dtype):
     return t[a:b].to(device=device, dtype=dtype) * inv[a:b, None].to(device=device, dtype=dtype)
 
 
-def mean_squared_overlap(W: Matrix, block_rows: int = 8192, device: str | None = None,
-                         precision: str = "float32") -> OverlapStats:
+def mean_squared_overlap(
+    W: Matrix, block_rows: int = 8192, device: str | None = None, precision: str = "float32"
+) -> OverlapStats:
     """Exact mean of (ŵ_i·ŵ_j)² over pairs i ≠ j through the m x m Gram matrix (chapter 6).
 
     Σ_{i≠j} c_ij² = |ŴᵀŴ|_F² - Σ_i |ŵ_i|⁴, accumulated block by block in float64. Cost O(n m²);
@@ -231,12 +238,20 @@ def mean_squared_overlap(W: Matrix, block_rows: int = 8192, device: str | None =
         diag4 += float(((X * X).sum(dim=1).to(torch.float64) ** 2).sum())
     off = float((G * G).sum()) - diag4
     mean_sq = off / (n * (n - 1))
-    return OverlapStats(n=n, m=m, method="gram", mean_sq=mean_sq, n_pairs=n * (n - 1) // 2,
-                        n_dropped=pr.n_rows - n, seconds=time.perf_counter() - t0)
+    return OverlapStats(
+        n=n,
+        m=m,
+        method="gram",
+        mean_sq=mean_sq,
+        n_pairs=n * (n - 1) // 2,
+        n_dropped=pr.n_rows - n,
+        seconds=time.perf_counter() - t0,
+    )
 
 
-def overlap_stats_blocks(W: Matrix, block_rows: int = 4096, device: str | None = None, precision: str = "float32",
-                         bins: int = 0) -> OverlapStats:
+def overlap_stats_blocks(
+    W: Matrix, block_rows: int = 4096, device: str | None = None, precision: str = "float32", bins: int = 0
+) -> OverlapStats:
     """Exact mean |c|, mean c², Var c² and max |c| over all pairs i ≠ j, block against block (chapter 6).
 
     Products in ``precision`` (float32 by default, as fast as the hardware allows), every sum in
@@ -290,9 +305,19 @@ def overlap_stats_blocks(W: Matrix, block_rows: int = 4096, device: str | None =
         hist[bins // 2] -= n_rows * (n_rows - 1) // 2 - npairs
     mean_abs, mean_sq, mean4 = s1 / npairs, s2 / npairs, s4 / npairs
     return OverlapStats(
-        n=n, m=m, method="blocks", mean_sq=mean_sq, mean_abs=mean_abs, mean_abs_se=0.0,
-        std_abs=math.sqrt(max(mean_sq - mean_abs**2, 0.0)), var_sq=mean4 - mean_sq**2, var_sq_se=0.0,
-        max_abs=cmax, n_pairs=npairs, n_dropped=n_rows - n, seconds=time.perf_counter() - t0,
+        n=n,
+        m=m,
+        method="blocks",
+        mean_sq=mean_sq,
+        mean_abs=mean_abs,
+        mean_abs_se=0.0,
+        std_abs=math.sqrt(max(mean_sq - mean_abs**2, 0.0)),
+        var_sq=mean4 - mean_sq**2,
+        var_sq_se=0.0,
+        max_abs=cmax,
+        n_pairs=npairs,
+        n_dropped=n_rows - n,
+        seconds=time.perf_counter() - t0,
         hist_counts=None if hist is None else hist.numpy(),
         hist_edges=None if hist is None else np.linspace(-1.0, 1.0, bins + 1),
     )
@@ -357,15 +382,34 @@ def overlap_stats_pairs(W: Matrix, n_pairs: int = 1_000_000, seed: int = 0, bins
     if bins:
         counts, edges = np.histogram(c, bins=bins, range=(-1.0, 1.0))
     return OverlapStats(
-        n=n, m=m, method="pairs", mean_sq=mean_sq, mean_sq_se=math.sqrt(var_s / k), mean_abs=mean_abs,
-        mean_abs_se=float(a.std(ddof=1)) / math.sqrt(k), std_abs=math.sqrt(max(mean_sq - mean_abs**2, 0.0)),
-        var_sq=var_s, var_sq_se=math.sqrt(max(m4 - var_s**2, 0.0) / k), max_abs=float(a.max()), n_pairs=k,
-        n_dropped=n_dropped, seconds=time.perf_counter() - t0, hist_counts=counts, hist_edges=edges,
+        n=n,
+        m=m,
+        method="pairs",
+        mean_sq=mean_sq,
+        mean_sq_se=math.sqrt(var_s / k),
+        mean_abs=mean_abs,
+        mean_abs_se=float(a.std(ddof=1)) / math.sqrt(k),
+        std_abs=math.sqrt(max(mean_sq - mean_abs**2, 0.0)),
+        var_sq=var_s,
+        var_sq_se=math.sqrt(max(m4 - var_s**2, 0.0) / k),
+        max_abs=float(a.max()),
+        n_pairs=k,
+        n_dropped=n_dropped,
+        seconds=time.perf_counter() - t0,
+        hist_counts=counts,
+        hist_edges=edges,
     )
 
 
-def overlap_stats(W: Matrix, method: str = "gram+pairs", n_pairs: int = 1_000_000, seed: int = 0,
-                  block_rows: int = 4096, device: str | None = None, bins: int = 0) -> OverlapStats:
+def overlap_stats(
+    W: Matrix,
+    method: str = "gram+pairs",
+    n_pairs: int = 1_000_000,
+    seed: int = 0,
+    block_rows: int = 4096,
+    device: str | None = None,
+    bins: int = 0,
+) -> OverlapStats:
     """Overlap statistics of the rows of W by ``method`` (chapter 6; the ``measure`` command uses it).
 
     ``"gram+pairs"`` (default): exact mean c² from the Gram matrix, the other statistics from
@@ -384,8 +428,20 @@ def overlap_stats(W: Matrix, method: str = "gram+pairs", n_pairs: int = 1_000_00
     g = mean_squared_overlap(W, block_rows=max(block_rows, 8192), device=device)
     p = overlap_stats_pairs(W, n_pairs=n_pairs, seed=seed, bins=bins)
     return OverlapStats(
-        n=g.n, m=g.m, method="gram+pairs", mean_sq=g.mean_sq, mean_sq_se=0.0, mean_abs=p.mean_abs,
-        mean_abs_se=p.mean_abs_se, std_abs=math.sqrt(max(g.mean_sq - p.mean_abs**2, 0.0)), var_sq=p.var_sq,
-        var_sq_se=p.var_sq_se, max_abs=p.max_abs, n_pairs=p.n_pairs, n_dropped=g.n_dropped,
-        seconds=time.perf_counter() - t0, hist_counts=p.hist_counts, hist_edges=p.hist_edges,
+        n=g.n,
+        m=g.m,
+        method="gram+pairs",
+        mean_sq=g.mean_sq,
+        mean_sq_se=0.0,
+        mean_abs=p.mean_abs,
+        mean_abs_se=p.mean_abs_se,
+        std_abs=math.sqrt(max(g.mean_sq - p.mean_abs**2, 0.0)),
+        var_sq=p.var_sq,
+        var_sq_se=p.var_sq_se,
+        max_abs=p.max_abs,
+        n_pairs=p.n_pairs,
+        n_dropped=g.n_dropped,
+        seconds=time.perf_counter() - t0,
+        hist_counts=p.hist_counts,
+        hist_edges=p.hist_edges,
     )

@@ -69,40 +69,100 @@ class Checkpoint:
 def _opt(size, width, n, n_ne, head="model.decoder.embed_tokens.weight", head_width=None, quirks=""):
     alts = ("decoder.embed_tokens.weight", "lm_head.weight", "model.decoder.embed_tokens.weight")
     alts = tuple(a for a in alts if a != head)
-    return Checkpoint(f"opt-{size}", "OPT", f"facebook/opt-{size}", head, width, 50272, n, n_ne, True,
-                      head_width, alts, quirks)
+    return Checkpoint(
+        f"opt-{size}",
+        "OPT",
+        f"facebook/opt-{size}",
+        head,
+        width,
+        50272,
+        n,
+        n_ne,
+        True,
+        head_width,
+        alts,
+        quirks,
+    )
 
 
 def _qwen(size, width, rows, n, n_ne, tied, quirks=""):
     head = "model.embed_tokens.weight" if tied else "lm_head.weight"
     alts = ("lm_head.weight",) if tied else ()
-    return Checkpoint(f"qwen2.5-{size.lower()}", "Qwen2.5", f"Qwen/Qwen2.5-{size}", head, width, rows, n, n_ne,
-                      tied, None, alts, quirks)
+    return Checkpoint(
+        f"qwen2.5-{size.lower()}",
+        "Qwen2.5",
+        f"Qwen/Qwen2.5-{size}",
+        head,
+        width,
+        rows,
+        n,
+        n_ne,
+        tied,
+        None,
+        alts,
+        quirks,
+    )
 
 
 def _gpt2(suffix, width, n, n_ne, quirks=""):
     name = "gpt2" + (f"-{suffix}" if suffix else "")
-    return Checkpoint(name, "GPT-2", f"openai-community/{name}", "wte.weight", width, 50257, n, n_ne, True, None,
-                      ("transformer.wte.weight", "lm_head.weight"), quirks)
+    return Checkpoint(
+        name,
+        "GPT-2",
+        f"openai-community/{name}",
+        "wte.weight",
+        width,
+        50257,
+        n,
+        n_ne,
+        True,
+        None,
+        ("transformer.wte.weight", "lm_head.weight"),
+        quirks,
+    )
 
 
 def _pythia(size, width, rows, n, n_ne, quirks=""):
-    return Checkpoint(f"pythia-{size}", "Pythia", f"EleutherAI/pythia-{size}", "embed_out.weight", width, rows, n,
-                      n_ne, False, None, ("gpt_neox.embed_out.weight",), quirks)
+    return Checkpoint(
+        f"pythia-{size}",
+        "Pythia",
+        f"EleutherAI/pythia-{size}",
+        "embed_out.weight",
+        width,
+        rows,
+        n,
+        n_ne,
+        False,
+        None,
+        ("gpt_neox.embed_out.weight",),
+        quirks,
+    )
 
 
 CHECKPOINTS: tuple[Checkpoint, ...] = (
     _opt("125m", 768, 125_239_296, 85_056_000),
-    _opt("350m", 1024, 331_196_416, 303_357_952, head_width=512,
-         quirks="word_embed_proj_dim = 512: head rows are 512 wide (overlaps at m = 512), "
-                "hidden width 1024 used in the loss fit; post-LayerNorm"),
+    _opt(
+        "350m",
+        1024,
+        331_196_416,
+        303_357_952,
+        head_width=512,
+        quirks="word_embed_proj_dim = 512: head rows are 512 wide (overlaps at m = 512), "
+        "hidden width 1024 used in the loss fit; post-LayerNorm",
+    ),
     _opt("1.3b", 2048, 1_315_758_080, 1_208_602_624),
     _opt("2.7b", 2560, 2_651_596_800, 2_517_652_480),
     _opt("6.7b", 4096, 6_658_473_984, 6_444_163_072),
     _opt("13b", 5120, 12_853_473_280, 12_585_584_640),
     _opt("30b", 7168, 29_974_540_288, 29_599_496_192),
-    _opt("66b", 9216, 65_719_701_504, 65_237_501_952, head="lm_head.weight",
-         quirks="the paper reads lm_head.weight; whether the files store it is unconfirmed"),
+    _opt(
+        "66b",
+        9216,
+        65_719_701_504,
+        65_237_501_952,
+        head="lm_head.weight",
+        quirks="the paper reads lm_head.weight; whether the files store it is unconfirmed",
+    ),
     _qwen("0.5B", 896, 151936, 494_032_768, 357_898_112, True),
     _qwen("1.5B", 1536, 151936, 1_543_714_304, 1_310_340_608, True),
     _qwen("3B", 2048, 151936, 3_085_938_688, 2_774_773_760, True, quirks="research licence"),
@@ -165,7 +225,9 @@ def get_checkpoint(name: str) -> Checkpoint:
         return _BY_KEY[name.lower()]
     except KeyError:
         known = ", ".join(c.name for c in CHECKPOINTS)
-        raise KeyError(f"{name!r} is not in the registry of the paper's 27 checkpoints; known: {known}") from None
+        raise KeyError(
+            f"{name!r} is not in the registry of the paper's 27 checkpoints; known: {known}"
+        ) from None
 
 
 def find_checkpoint(name: str) -> Checkpoint | None:

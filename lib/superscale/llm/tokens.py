@@ -35,7 +35,9 @@ def log_spaced_ranks(n_ranks: int, n_points: int = 1000, min_rank: int = 1) -> n
     return r
 
 
-def fit_zipf(counts: ArrayLike | dict, n_points: int = 1000, min_rank: int = 1, max_rank: int | None = None) -> PowerLawFit:
+def fit_zipf(
+    counts: ArrayLike | dict, n_points: int = 1000, min_rank: int = 1, max_rank: int | None = None
+) -> PowerLawFit:
     """Fit frequency ∝ rank^-α on log-spaced ranks, the paper's recipe (chapter 6). Returns a PowerLawFit.
 
     ``counts``: raw counts or frequencies in any order (a dict's values are used). ``max_rank``
