@@ -238,11 +238,8 @@ def predicted_alpha_m(alpha, region: str):
     return float(out) if out.ndim == 0 else out
 
 
-def region_means(values, gammas, alphas) -> dict[str, dict[str, float]]:
-    """Summary of a (γ, α) map per paper region: mean, min, max and count of the finite values (chapter 4).
-
-    ``values`` has shape (len(gammas), len(alphas)), e.g. the fitted α_m.
-    """
+def grid_arrays(values, gammas, alphas) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A (γ, α) map and its axes as float arrays, checking the shape (chapter 4's tables and heat maps)."""
     v = np.asarray(values, dtype=float)
     g = np.asarray(gammas, dtype=float)
     a = np.asarray(alphas, dtype=float)
@@ -250,6 +247,15 @@ def region_means(values, gammas, alphas) -> dict[str, dict[str, float]]:
         raise ValueError(
             f"values must have shape (len(gammas), len(alphas)) = {(g.size, a.size)}, got {v.shape}"
         )
+    return v, g, a
+
+
+def region_means(values, gammas, alphas) -> dict[str, dict[str, float]]:
+    """Summary of a (γ, α) map per paper region: mean, min, max and count of the finite values (chapter 4).
+
+    ``values`` has shape (len(gammas), len(alphas)), e.g. the fitted α_m.
+    """
+    v, g, a = grid_arrays(values, gammas, alphas)
     out = {}
     for r in PAPER_REGIONS:
         mask = np.array([[r.contains(gi, ai) for ai in a] for gi in g]) & np.isfinite(v)

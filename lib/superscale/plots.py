@@ -631,15 +631,9 @@ def phase_heatmap_figure(
     """
     import plotly.graph_objects as go
 
-    from .phase import PAPER_REGIONS
+    from .phase import PAPER_REGIONS, grid_arrays
 
-    v = np.asarray(values, dtype=float)
-    g = np.asarray(gammas, dtype=float)
-    a = np.asarray(alphas, dtype=float)
-    if v.shape != (g.size, a.size):
-        raise ValueError(
-            f"values must have shape (len(gammas), len(alphas)) = {(g.size, a.size)}, got {v.shape}"
-        )
+    v, g, a = grid_arrays(values, gammas, alphas)
     z = v.T  # rows = α, columns = γ
     custom = None if se is None else np.asarray(se, dtype=float).reshape(v.shape).T
     hover = "γ = %{x:.2f}<br>α = %{y:.3f}<br>" + what + " = %{z:.3f}"
