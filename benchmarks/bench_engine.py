@@ -18,6 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+
+# one thread everywhere, set before the libraries start their pools: without this, numpy/torch helper
+# threads ran on the second core and the process used 1.6 CPU-seconds per wall-second
+for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
 import statistics
 import subprocess
 import sys
@@ -62,22 +68,26 @@ def plain_steps(W0, b0, gamma, p, batch, steps, gen):
     return time.perf_counter() - t0, time.process_time() - c0
 
 
-def engine_steps(state, p_t, batch, steps, gen):
-    """`steps` engine steps for all 60 models (one chunk per width); returns seconds."""
+def engine_steps(state, p_t, batch, steps, gen, mode="fused"):
+    """`steps` engine steps for all 60 models (one chunk per width); returns seconds.
+
+    ``mode`` "fused": the Numba kernel through the Gram columns (the default engine on CPU);
+    "torch": the PyTorch-only engine (dense batched products, sparse backward below 1 %)."""
     chunks = []
     for m, (W, b) in state.items():
         specs = [ModelSpec(m, g) for g in PAPER_GAMMAS]
         c = _Chunk(specs, N, Protocol(), "cpu")
         c.W.copy_(W)
         c.b.copy_(b)
-        c.mode, c.auto = "dense", True
+        c.mode, c.auto = ("fused", False) if mode == "fused" else ("dense", True)
         chunks.append(c)
     t0, c0 = time.perf_counter(), time.process_time()
     with torch.no_grad():
         for step in range(steps):
             bt = sample_sparse(p_t, batch, gen)
             for c in chunks:
-                c.mode = "sparse" if c.frac < SPARSE_BELOW else ("auto" if step % 25 == 0 else "dense")
+                if c.auto:
+                    c.mode = "sparse" if c.frac < SPARSE_BELOW else ("auto" if step % 25 == 0 else "dense")
                 c.step(bt, step + 1, 1e-2, 1.0)
     return time.perf_counter() - t0, time.process_time() - c0, [c.frac for c in chunks]
 
@@ -106,8 +116,9 @@ def init_state(trained: bool, alpha: float):
     return out
 
 
-def child_memory(part: str, batch: int) -> float:
-    """Peak resident memory (MiB) of a child process doing a few steps of `part`."""
+def child_memory(part: str, batch: int) -> tuple[float, float]:
+    """Peak resident memory (MiB) of a child process doing a few steps of `part`, and its growth over
+    the process before those steps."""
     code = f"""
 import resource, torch, sys
 sys.path.insert(0, {str(HERE)!r})
@@ -121,11 +132,12 @@ if {part!r} == 'plain':
     for m, (W, b) in st.items():
         be.plain_steps(W[0], b[0], 0.1, p, {batch}, 2, g)
 else:
-    be.engine_steps(st, torch.tensor(p, dtype=torch.float32), {batch}, 2, g)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    be.engine_steps(st, torch.tensor(p, dtype=torch.float32), {batch}, 2, g, {part!r})
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    peak, extra = out.stdout.strip().splitlines()[-1].split()
+    return float(peak), float(extra)
 
 
 def timing(args):
@@ -134,26 +146,36 @@ def timing(args):
     rows = []
     for trained in (False, True):
         st = init_state(trained, args.alpha)
-        plain_t, eng_t, plain_c, eng_c, fracs = [], [], [], [], None
+        wall = {"plain": [], "torch": [], "fused": []}
+        cpu = {"plain": [], "torch": [], "fused": []}
+        fracs = {}
         g = torch.Generator().manual_seed(1)
+        engine_steps(st, p_t, args.batch, 1, g, "fused")  # compile the kernel outside the timing
         for _ in range(args.rounds):
             tot = totc = 0.0
             for W, b in st.values():  # one γ per width: the plain loop's cost does not depend on γ
                 dt, dc = plain_steps(W[5], b[5], PAPER_GAMMAS[5], p, args.batch, args.steps, g)
                 tot, totc = tot + dt, totc + dc
-            plain_t.append(1000 * tot / (len(st) * args.steps))
-            plain_c.append(1000 * totc / (len(st) * args.steps))
-            dt, dc, fracs = engine_steps(st, p_t, args.batch, args.steps, g)
-            eng_t.append(1000 * dt / (60 * args.steps))
-            eng_c.append(1000 * dc / (60 * args.steps))
-        pm, em = statistics.median(plain_t), statistics.median(eng_t)
-        pc, ec = statistics.median(plain_c), statistics.median(eng_c)
-        rows.append((("trained" if trained else "fresh init"), pm, em, pm / em, fracs))
+            wall["plain"].append(1000 * tot / (len(st) * args.steps))
+            cpu["plain"].append(1000 * totc / (len(st) * args.steps))
+            for mode in ("torch", "fused"):
+                dt, dc, fracs[mode] = engine_steps(st, p_t, args.batch, args.steps, g, mode)
+                wall[mode].append(1000 * dt / (60 * args.steps))
+                cpu[mode].append(1000 * dc / (60 * args.steps))
+        med = {k: statistics.median(v) for k, v in cpu.items()}
+        medw = {k: statistics.median(v) for k, v in wall.items()}
+        name = "trained" if trained else "fresh init"
+        rows.append((name, med, medw, fracs))
         print(
-            f"  {rows[-1][0]:10s} CPU time: plain {pc:7.2f} ms/model-step, engine {ec:6.2f} ms/model-step, "
-            f"ratio {pc / ec:5.1f}x | wall: plain {pm:7.2f}, engine {em:6.2f}, ratio {pm / em:5.1f}x\n"
-            f"             rounds CPU plain {[round(x, 1) for x in plain_c]} engine {[round(x, 2) for x in eng_c]}; "
-            f"engine nnz fraction of dL/dz per width {[round(f, 4) for f in fracs]}",
+            f"  {name:10s} CPU ms/model-step: plain {med['plain']:7.2f} | torch engine {med['torch']:6.2f} "
+            f"({med['plain'] / med['torch']:4.1f}x) | fused engine {med['fused']:6.2f} "
+            f"({med['plain'] / med['fused']:4.1f}x)\n"
+            f"             wall ms/model-step: plain {medw['plain']:7.2f} | torch {medw['torch']:6.2f} "
+            f"({medw['plain'] / medw['torch']:4.1f}x) | fused {medw['fused']:6.2f} "
+            f"({medw['plain'] / medw['fused']:4.1f}x)\n"
+            f"             rounds CPU plain {[round(x, 1) for x in cpu['plain']]} torch "
+            f"{[round(x, 2) for x in cpu['torch']]} fused {[round(x, 2) for x in cpu['fused']]}\n"
+            f"             non-zero fraction of dL/dz per width {[round(f, 4) for f in fracs['fused']]}",
             flush=True,
         )
     return rows
@@ -240,10 +262,11 @@ def main():
         )
         timing(args)
     if "memory" not in skip:
-        mp, me = child_memory("plain", args.batch), child_memory("engine", args.batch)
+        mem = {part: child_memory(part, args.batch) for part in ("plain", "torch", "fused")}
         print(
-            f"\nPeak resident memory of a child process: plain loop {mp:.0f} MiB (one model at a time), "
-            f"engine {me:.0f} MiB (all 60 models)"
+            "\nPeak resident memory of a child process (total, and growth over the process after it has "
+            "made the 60 models' weights):\n  "
+            + " | ".join(f"{k}: {v[0]:.0f} MiB (+{v[1]:.0f} MiB)" for k, v in mem.items())
         )
     if "fidelity" not in skip:
         fidelity(args)

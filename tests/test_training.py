@@ -1,5 +1,6 @@
 """Optimizer, schedules and the sparse engine against autograd (superscale.training)."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -105,9 +106,11 @@ def _autograd(W, b, x, grad_scale):
     return mse.detach() * x.shape[1], Wr.grad, br.grad
 
 
-@pytest.mark.parametrize("mode", ["dense", "sparse", "auto"])
+@pytest.mark.parametrize("mode", ["dense", "sparse", "auto", "fused"])
 @pytest.mark.parametrize("E", [0.05, 1.0, 4.0])
 def test_sparse_engine_equals_autograd(mode, E):
+    if mode == "fused":
+        pytest.importorskip("numba")
     torch.manual_seed(0)
     n, m, K, B = 150, 6, 3, 48
     p = torch.tensor(power_law_frequencies(n, 1.0, E), dtype=torch.float64)
@@ -121,6 +124,31 @@ def test_sparse_engine_equals_autograd(mode, E):
     torch.testing.assert_close(out["gb"], gb, rtol=1e-9, atol=1e-12)
     per = torch.cat([out["sample_loss"], out["empty_loss"][:, None].expand(K, batch.n_empty)], 1)
     torch.testing.assert_close(per.mean(1), loss, rtol=1e-10, atol=1e-10)
+
+
+def test_fused_kernel_float32_and_errors():
+    """The float32 fused pass (what the engine runs) agrees with the float64 dense path."""
+    pytest.importorskip("numba")
+    torch.manual_seed(1)
+    n, m, K, B = 300, 9, 4, 256
+    p = torch.tensor(power_law_frequencies(n, 0.5, 1.0), dtype=torch.float32)
+    batch = tr.sample_sparse(p, B, torch.Generator().manual_seed(2))
+    W = torch.randn(K, n, m) / math.sqrt(m)
+    b = torch.randn(K, n) * 0.2 - 0.2
+    f = tr.sparse_loss_grad(W, b, batch, mode="fused", per_sample=True)
+    b64 = dataclasses.replace(batch, vals=batch.vals.double())
+    d = tr.sparse_loss_grad(W.double(), b.double(), b64, mode="dense", per_sample=True)
+    torch.testing.assert_close(f["loss"].double(), d["loss"], rtol=1e-5, atol=0)
+    torch.testing.assert_close(f["gW"].double(), d["gW"], rtol=1e-4, atol=1e-9)
+    torch.testing.assert_close(f["gb"].double(), d["gb"], rtol=1e-4, atol=1e-9)
+    torch.testing.assert_close(f["sample_loss"].double(), d["sample_loss"], rtol=1e-4, atol=1e-6)
+    assert 0 < f["nnz_frac"] < 1
+    assert tr.engine_mode("cpu") == "fused"
+    import numba
+
+    assert numba.threading_layer() == "workqueue"  # not OpenMP, which slows every PyTorch op down
+    with pytest.raises(ValueError, match="mode must be one of"):
+        tr.train_models([tr.ModelSpec(4, 0.1)], 40, tr.Protocol("t", batch=8, steps=2), mode="fast")
 
 
 def test_sampler_frequencies():

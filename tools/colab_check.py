@@ -18,7 +18,7 @@ For every chapter listed in ``_toc.yml`` it
 4. finds every live ipywidgets ``interactive`` (ipywidgets 7 API), moves each of its sliders one
    step and checks that its Output widget received new output and no error.
 
-Before and after, it records the installed numpy, torch, plotly, pandas and ipywidgets and fails if
+Before and after, it records the installed numpy, torch, plotly, pandas, ipywidgets and numba and fails if
 a set-up cell upgraded or downgraded any of them. The environment is reset to its recorded
 baseline first, so every run starts from what Colab has.
 
@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from sync_setup_cells import repo_settings  # noqa: E402
 
 KERNEL_NAME = "colab-stand-in"
-WATCHED = ["numpy", "torch", "plotly", "pandas", "ipywidgets"]
+WATCHED = ["numpy", "torch", "plotly", "pandas", "ipywidgets", "numba"]
 BASELINE = "colab-baseline.txt"
 CELL_TIMEOUT = 900  # seconds per cell
 
@@ -475,7 +475,9 @@ def main() -> int:
         for f in failures:
             print("  - " + f, file=sys.stderr)
         return 1
-    log(f"all {len(results)} chapter(s) ran as in Colab; numpy, torch, plotly, pandas, ipywidgets unchanged")
+    log(
+        f"all {len(results)} chapter(s) ran as in Colab; numpy, torch, plotly, pandas, ipywidgets, numba unchanged"
+    )
     return 0
 
 

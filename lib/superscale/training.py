@@ -8,11 +8,13 @@ for the small models, 100 for the large one); with Adam this only changes the we
 
 The engine. For E ≈ 1 active feature per sample, h = Wᵀx is a gather of ≈ E rows of W, and samples
 with no active feature all give y = ReLU(b) (handled in closed form); models of one width are stacked
-and trained with batched matrix products, sharing each step's random batch. When fewer than
-``SPARSE_BELOW`` (1 %) of the entries of dL/dz are non-zero, the backward pass visits only those
-entries (measured on a 2-core CPU this only breaks even at 1 %; see benchmarks/README.md). The
-hand-written forward/backward (:func:`sparse_loss_grad`) is checked against
-autograd in ``tests/test_training.py``.
+and share each step's random batch. On CPU with Numba installed (the default, mode "fused") the
+pre-activations are built from the Gram columns G[:, U] = W W_Uᵀ of the features U active in the batch,
+and one compiled pass per sample does the ReLU, the loss and dL/dz (:mod:`superscale.kernels`):
+12× faster than a plain PyTorch loop on one core (benchmarks/README.md). Without Numba, or on a GPU,
+the PyTorch path runs batched matrix products; when fewer than ``SPARSE_BELOW`` (1 %) of the entries
+of dL/dz are non-zero, its backward pass visits only those entries. Every path of the hand-written
+forward/backward (:func:`sparse_loss_grad`) is checked against autograd in ``tests/test_training.py``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .data import KINDS, feature_frequencies
+from .kernels import gram_pass, have_numba
 
 __all__ = [
     "Protocol",
@@ -39,6 +42,7 @@ __all__ = [
     "adamw_update_",
     "sample_sparse",
     "sparse_loss_grad",
+    "engine_mode",
     "train_plain",
     "train_models",
 ]
@@ -397,6 +401,14 @@ def sample_sparse(p_t, batch: int, generator=None) -> SparseBatch:
     return SparseBatch(rl, c, vals, n_rows, batch - n_rows, batch, n)
 
 
+def engine_mode(device="cpu") -> str:
+    """The engine's default mode on ``device`` (the sweeps; benchmarks): "fused" on CPU when Numba is
+    installed, otherwise "auto" (PyTorch dense/sparse products)."""
+    import torch
+
+    return "fused" if torch.device(device).type == "cpu" and have_numba() else "auto"
+
+
 def sparse_loss_grad(
     W,
     b,
@@ -412,7 +424,9 @@ def sparse_loss_grad(
     the B samples), ``gW``/``gb`` the gradients of grad_scale × MSE (if ``need_grad``), ``nnz_frac``
     (fraction of non-zero entries of dL/dz among the non-empty samples) and, with ``per_sample``,
     ``sample_loss`` (K, n_rows) and ``empty_loss`` (K,) (loss of an all-zero sample).
-    ``mode``: "dense" (batched matrix products), "sparse" (only non-zero dL/dz entries) or "auto".
+    ``mode``: "fused" (Gram columns and one compiled pass per sample, :mod:`superscale.kernels`; CPU
+    with Numba only), "dense" (batched matrix products), "sparse" (only non-zero dL/dz entries) or
+    "auto" (dense or sparse, from the measured fraction of non-zero entries).
     """
     import torch
 
@@ -430,6 +444,19 @@ def sparse_loss_grad(
             out["gb"] = coef * batch.n_empty * rb
         if per_sample:
             out["sample_loss"] = W.new_zeros(K, 0)
+            out["empty_loss"] = empty_loss
+        return out
+    if mode == "fused":
+        if W.device.type != "cpu" or not have_numba():
+            raise ValueError("mode='fused' needs CPU tensors and Numba; use mode='auto', 'dense' or 'sparse'")
+        res = gram_pass(W, b, batch, need_grad=need_grad, per_sample=per_sample)
+        out["loss"] = (res["loss"].to(W.dtype) + batch.n_empty * empty_loss) / B
+        out["nnz_frac"] = float(res["nnz"].sum()) / (K * R * n)
+        if need_grad:
+            out["gW"] = res["gW"].mul_(coef)
+            out["gb"] = res["gb"].add_(rb, alpha=batch.n_empty).mul_(coef)
+        if per_sample:
+            out["sample_loss"] = res["sample_loss"]
             out["empty_loss"] = empty_loss
         return out
     vw = vals.view(1, -1, 1)
@@ -640,7 +667,7 @@ def train_models(
     device: str = "cpu",
     progress: bool = True,
     max_mem_gb: float = 2.0,
-    mode: str = "auto",
+    mode: str | None = None,
     desc: str | None = None,
 ) -> list[TrainResult]:
     """Train many toy models at once with the sparse batched engine (chapters 2-5; the sweeps).
@@ -650,7 +677,12 @@ def train_models(
     models of the same replicate are correlated with each other. Models of one width are stacked
     into chunks of at most what fits in ``max_mem_gb``. Results come back in the order of ``specs``.
     On CPU, results are bitwise reproducible for the same specs, protocol and thread count.
+    ``mode`` (see :func:`sparse_loss_grad`) defaults to :func:`engine_mode`: the fused Numba kernel on
+    CPU, PyTorch products elsewhere.
     """
+    mode = engine_mode(device) if mode is None else mode
+    if mode not in ("fused", "auto", "dense", "sparse"):
+        raise ValueError(f"mode must be one of 'fused', 'auto', 'dense', 'sparse' (got {mode!r})")
     protocol.validate()
     specs = [sp.validate(n) for sp in specs]
     groups: dict[tuple, list[int]] = {}
@@ -726,7 +758,8 @@ def _train_group(specs, n, protocol, device, progress, max_mem_gb, mode, desc):
             bsz = min(protocol.eval_batch, protocol.eval_samples - done)
             batch = sample_sparse(p_t, bsz, gen)
             for ci, c in enumerate(chunks):
-                out = sparse_loss_grad(c.W, c.b, batch, need_grad=False, per_sample=True, mode="dense")
+                em = "fused" if c.mode == "fused" else "dense"
+                out = sparse_loss_grad(c.W, c.b, batch, need_grad=False, per_sample=True, mode=em)
                 sl = out["sample_loss"].double()
                 el = out["empty_loss"].double()
                 s1[ci] += sl.sum(1) + batch.n_empty * el
