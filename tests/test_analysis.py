@@ -159,3 +159,43 @@ def test_dropped_frequent_features_counts_the_top_m_rows():
     assert out.loc[1.0, "dropped"] == 3 and out.loc[1.0, "dropped with b < 0"] == 2
     with pytest.raises(ValueError, match="bias"):
         analysis.dropped_frequent_features(ds.drop_vars("bias"))
+
+
+def test_paper_checks_load_and_compare(tmp_path, monkeypatch):
+    """Files with the paper's protocol are combined along α; the side-by-side table sees the differences."""
+    import json
+
+    paper = _fake_sweep(alphas=(0.5, 1.5, 2.0))
+    paper.sel(alpha=[1.5, 2.0]).to_netcdf(tmp_path / "check-paper-small.nc", engine="h5netcdf")
+    paper.sel(alpha=[0.5], gamma=[-1.0, -0.5556]).to_netcdf(
+        tmp_path / "check-paper-strong.nc", engine="h5netcdf"
+    )
+    monkeypatch.setenv("SUPERSCALE_DATA", str(tmp_path))
+    both = analysis.load_paper_checks()
+    assert both["alpha"].values.tolist() == [0.5, 1.5, 2.0]
+    assert not bool(both["completed"].sel(alpha=0.5, gamma=0.3333).any())  # not in the strong-only file
+    assert bool(both["completed"].sel(alpha=0.5, gamma=-0.5556).all())
+    cheap = _fake_sweep(alphas=(0.5, 1.0, 1.5, 2.0))
+    cheap["final_loss"] = cheap["final_loss"] * 1.25
+    pr = json.loads(cheap.attrs["protocol"])
+    pr.update(batch=128, steps=4000)
+    cheap.attrs["protocol"] = json.dumps(pr)
+    table = analysis.protocol_check(cheap, both)
+    assert (
+        table.loc[(2.0, "weak loss, book protocol / paper protocol (median)"), "book CPU protocol"] == "1.25"
+    )
+    assert (
+        table.loc[(0.5, "strong loss, book protocol / paper protocol (median)"), "book CPU protocol"]
+        == "1.25"
+    )
+    assert (0.5, "weak φ_1/2 · n/m (median)") not in table.index  # no weak runs at α = 0.5
+    row = table.loc[(1.5, "weak models within 10 % of (4/3)Σ_{i>φn} p_i")]
+    assert row["paper's protocol (ours)"] == "8 of 8" and row["book CPU protocol"] == "0 of 8"
+    assert table.loc[(1.5, "weak φ_1/2 · n/m (median)"), "paper's protocol (ours)"] == "1.00"
+    # the same exponent under both protocols: a constant factor does not change α_m
+    r = table.loc[(2.0, "weak α_m (γ ≥ 0.33)")]
+    assert r["book CPU protocol"] == r["paper's protocol (ours)"]
+    # a file that claims to be a paper-protocol check but is not
+    cheap.to_netcdf(tmp_path / "check-paper-small.nc", engine="h5netcdf")
+    with pytest.raises(ValueError, match="paper's protocol"):
+        analysis.load_paper_checks()

@@ -2092,3 +2092,59 @@ def weak_width_figure(ds, alpha: float, gammas):
         height=480, title_text=f"Loss against width, α = {alpha:g}", legend=dict(font=dict(size=11))
     )
     return fig
+
+
+def protocol_check_figure(cheap, paper, active_alpha: float = 1.0):
+    """Loss against width for the runs trained with the paper's own protocol (filled markers, dashed
+    fitted power law) beside the same models trained with the book's CPU protocol (open markers), one
+    colour per γ, with a built-in slider over the α that ``paper`` holds (chapters 3-4).
+
+    ``cheap`` and ``paper`` are sweep Datasets with the same widths; ``paper`` may have γ values that are
+    not trained at every α (``completed`` False): those curves are left empty at that α.
+    """
+    from .fit import fit_power_law
+
+    alphas = [float(a) for a in paper["alpha"].values]
+    if not alphas:
+        raise ValueError("paper must hold at least one α")
+    widths = np.asarray(paper["m"].values, dtype=float)
+    gammas = [float(g) for g in paper["gamma"].values]
+
+    def traces(a):
+        out = []
+        for g in gammas:
+            done = bool(paper["completed"].sel(alpha=a, gamma=g).all())
+            col = strong_gamma_color(g)
+            lab = f"γ = {g:+.2f}"
+            if done:
+                lp = paper["final_loss"].sel(alpha=a, gamma=g).values
+                lc = cheap.sel(**_sel_near(cheap, alpha=a, gamma=g))["final_loss"].sel(m=widths).values
+                f = fit_power_law(widths, lp)
+                fit = lambda x, f=f: f.amplitude * np.asarray(x) ** (-f.exponent)  # noqa: E731
+                out += loss_width_traces(
+                    widths, lp, name=f"{lab}, paper's protocol (α_m = {f.exponent:.2f})", color=col, fit=fit
+                )
+                out += loss_width_traces(
+                    widths, lc, name=f"{lab}, book's CPU protocol", color=col, symbol="circle-open"
+                )
+                out[-2].line.dash = "dot"
+            else:
+                out += loss_width_traces([], [], name=lab, color=col, showlegend=False)
+                out += loss_width_traces([], [], name=lab, color=col, showlegend=False)
+        return out
+
+    active = int(np.argmin(np.abs(np.asarray(alphas) - active_alpha)))
+    return slider_figure(
+        alphas,
+        traces,
+        label=lambda a: f"{a:g}",
+        prefix="α = ",
+        title=lambda a: f"Paper's protocol (filled) and the book's CPU protocol (open), α = {a:g}",
+        active=active,
+        layout=dict(
+            xaxis=dict(type="log", title="width m"),
+            yaxis=dict(type="log", title="final loss L"),
+            height=560,
+            legend=dict(font=dict(size=10)),
+        ),
+    )

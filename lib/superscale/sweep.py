@@ -176,6 +176,16 @@ GRIDS: dict[str, Grid] = {
         Es=tuple(float(e) for e in paper_density_grid()[[8, 4, 2, 6, 0, 1, 3, 5, 7]]),
         description="paper-density with the cheaper CPU protocol; E = 7.49, 4.24, 2.62, 5.86 first; E = 1 is the α = 1 unit of book-small.",
     ),
+    "paper-strong": Grid(
+        "paper-strong",
+        1000,
+        PAPER_WIDTHS,
+        PAPER_GAMMAS[1:4],
+        PROTOCOLS["paper-small"],
+        alphas=(0.0, 0.5),
+        description="A check of the strong regime at the paper's own protocol on a CPU: paper-small's three "
+        "γ of Fig. 5e (−0.78, −0.56, −0.33) at the flat end α = 0, 0.5 (18 models a unit).",
+    ),
     "preview-small": Grid(
         "preview-small",
         1000,
