@@ -666,6 +666,19 @@ def protocol_check(cheap, paper, strong_gammas=(-0.778, -0.556, -0.333), weak_mi
         sub = ds.sel(alpha=a, m=widths).sel(gamma=gammas, method="nearest")
         return fit_exponent_grid(sub["final_loss"].transpose("gamma", "m").values, widths)
 
+    def loss_ratio(a, gammas, regime):
+        lc, lp = (
+            ds.sel(alpha=a, m=widths).sel(gamma=gammas, method="nearest")["final_loss"].values
+            for ds in (cheap, paper)
+        )
+        return (
+            a,
+            f"{regime} loss, book protocol / paper protocol (median)",
+            f"{np.median(lc / lp):.2f}",
+            "1",
+            "—",
+        )
+
     for a in paper["alpha"].values:
         a = float(a)
         if not np.isclose(cheap["alpha"].values, a).any():
@@ -703,17 +716,7 @@ def protocol_check(cheap, paper, strong_gammas=(-0.778, -0.556, -0.333), weak_mi
                 )
             )
         if neg:
-            lc = cheap.sel(alpha=a, m=widths).sel(gamma=neg, method="nearest")["final_loss"].values
-            lp = paper.sel(alpha=a, m=widths).sel(gamma=neg, method="nearest")["final_loss"].values
-            rows.append(
-                (
-                    a,
-                    "strong loss, book protocol / paper protocol (median)",
-                    f"{np.median(lc / lp):.2f}",
-                    "1",
-                    "—",
-                )
-            )
+            rows.append(loss_ratio(a, neg, "strong"))
         weak = [g for g in g_all if g >= weak_min]
         if weak:
             n = int(paper.sizes["feature"])
@@ -748,16 +751,6 @@ def protocol_check(cheap, paper, strong_gammas=(-0.778, -0.556, -0.333), weak_mi
                     (" / ".join(f"{v:.2f}" for v in pubw) + " (Fig. 4b)") if pubw else f"ideal {ideal:.2f}",
                 )
             )
-            lc = cheap.sel(alpha=a, m=widths).sel(gamma=weak, method="nearest")["final_loss"].values
-            lp = paper.sel(alpha=a, m=widths).sel(gamma=weak, method="nearest")["final_loss"].values
-            rows.append(
-                (
-                    a,
-                    "weak loss, book protocol / paper protocol (median)",
-                    f"{np.median(lc / lp):.2f}",
-                    "1",
-                    "—",
-                )
-            )
+            rows.append(loss_ratio(a, weak, "weak"))
     cols = ["alpha", "quantity", "book CPU protocol", "paper's protocol (ours)", "paper (published)"]
     return pd.DataFrame(rows, columns=cols).set_index(["alpha", "quantity"])
