@@ -2120,9 +2120,8 @@ def protocol_check_figure(cheap, paper, active_alpha: float = 1.0):
                 lp = paper["final_loss"].sel(alpha=a, gamma=g).values
                 lc = cheap.sel(**_sel_near(cheap, alpha=a, gamma=g))["final_loss"].sel(m=widths).values
                 f = fit_power_law(widths, lp)
-                fit = lambda x, f=f: f.amplitude * np.asarray(x) ** (-f.exponent)  # noqa: E731
                 out += loss_width_traces(
-                    widths, lp, name=f"{lab}, paper's protocol (α_m = {f.exponent:.2f})", color=col, fit=fit
+                    widths, lp, name=f"{lab}, paper's protocol (α_m = {f.exponent:.2f})", color=col, fit=f
                 )
                 out += loss_width_traces(
                     widths, lc, name=f"{lab}, book's CPU protocol", color=col, symbol="circle-open"
