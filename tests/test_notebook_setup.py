@@ -67,9 +67,40 @@ def test_frequency_slider_has_all_alphas():
 def test_data_path(tmp_path, monkeypatch):
     (tmp_path / "x.nc").write_bytes(b"")
     monkeypatch.setenv(bookdata.DATA_ENV, str(tmp_path))
+    monkeypatch.setenv(bookdata.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(bookdata.OFFLINE_ENV, "1")
     assert bookdata.data_path("x.nc") == tmp_path / "x.nc"
-    with pytest.raises(FileNotFoundError, match="not found"):
+    with pytest.raises(FileNotFoundError, match="(?s)not found.*downloads are off"):
         bookdata.data_path("does-not-exist.nc")
     with pytest.raises(ValueError, match="plain file name"):
         bookdata.data_path("../x.nc")
     assert os.environ[bookdata.DATA_ENV] == str(tmp_path)
+
+
+def test_data_path_downloads_into_cache(tmp_path, monkeypatch):
+    # an installed copy without the repository: the file comes from the data URL (here a local folder)
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    (remote / "paper-small.nc").write_bytes(b"netcdf bytes")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(bookdata.DATA_ENV, raising=False)
+    monkeypatch.delenv(bookdata.OFFLINE_ENV, raising=False)
+    monkeypatch.setenv(bookdata.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(bookdata.URL_ENV, remote.as_uri())
+    monkeypatch.setattr(bookdata, "data_dirs", lambda: [tmp_path / "nowhere", bookdata.cache_dir()])
+    p = bookdata.data_path("paper-small.nc")
+    assert p == tmp_path / "cache" / "paper-small.nc" and p.read_bytes() == b"netcdf bytes"
+    # a failed download names the URL and leaves nothing half-written in the cache
+    with pytest.raises(FileNotFoundError, match=r"(?s)could not download file://.*missing\.nc"):
+        bookdata.data_path("missing.nc")
+    assert sorted(f.name for f in (tmp_path / "cache").iterdir()) == ["paper-small.nc"]
+    # the default URL is the repository of _config.yml, on its branch
+    monkeypatch.delenv(bookdata.URL_ENV)
+    url = bookdata.data_url("paper-small.nc")
+    assert url.startswith(superscale_repository_url()) and url.endswith("/book/data/paper-small.nc")
+
+
+def superscale_repository_url() -> str:
+    from superscale import _repository
+
+    return f"{_repository.URL}/raw/{_repository.BRANCH}/"
