@@ -199,3 +199,38 @@ def test_paper_checks_load_and_compare(tmp_path, monkeypatch):
     cheap.to_netcdf(tmp_path / "check-paper-small.nc", engine="h5netcdf")
     with pytest.raises(ValueError, match="paper's protocol"):
         analysis.load_paper_checks()
+
+
+def test_large_curves_and_exponent_table():
+    import xarray as xr
+
+    kinds, gammas, widths = ["power", "exponential", "linear"], [-1.0, 0.1], [8, 16, 32, 64, 128]
+    w = np.asarray(widths, dtype=float)
+    loss = np.empty((3, 2, 5))
+    loss[:, 0] = 2.0 * w**-1.0  # strong: an exact 1/m law
+    loss[:, 1] = 1.0 * w**-0.3
+    done = np.ones_like(loss, dtype=bool)
+    done[1, 0, 4] = False  # exponential strong m = 128 not trained
+    done[:, 1] = False  # no weak runs
+    done[0, 1, :3] = True  # ... except the weak power law at m = 8-32
+    ds = xr.Dataset(
+        {
+            "final_loss": (("kind", "gamma", "m"), np.where(done, loss, np.nan)),
+            "final_loss_se": (("kind", "gamma", "m"), np.where(done, 0.01 * loss, np.nan)),
+            "completed": (("kind", "gamma", "m"), done),
+        },
+        coords={"kind": kinds, "gamma": gammas, "m": widths},
+    )
+    c = analysis.large_curves(ds)
+    assert set(c) == {("strong", k) for k in kinds} | {("weak", "power")}
+    assert list(c[("strong", "exponential")]["widths"]) == [8, 16, 32, 64]
+    assert c[("strong", "power")]["fit"].exponent == pytest.approx(1.0, abs=1e-9)  # fitted on m >= 32
+    assert c[("weak", "power")]["fit"] is None  # the paper fits the weak power law from m = 64 only
+    t = analysis.large_exponent_table({"A": c, "B": {k: v for k, v in c.items() if k[0] == "strong"}})
+    assert len(t) == 7
+    row = t.loc[("linear", "strong", "A")]
+    assert (
+        row["α_m (ours, paper's range)"] == "1.00 ± 0.00" and row["α_m (paper, m = 8…1024)"] == "0.89 ± 0.05"
+    )
+    assert t.loc[("power", "weak", "A")]["α_m (ours, paper's range)"] == "fewer than 3 widths"
+    assert t.loc[("power", "weak", "A")]["α_m (paper, m = 8…1024)"] == "not a power law"

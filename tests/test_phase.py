@@ -178,6 +178,12 @@ def test_density_and_large_model_figures():
     names = " ".join(t.name or "" for t in fig.data)
     assert "α<sub>m</sub> = 0.90" in names
     assert len(fig.data) == 3 + 6 + 2 * len(loss)  # ideal lines, paper markers, ours
+    # a second protocol's runs: one more trace per key, on its own widths, named in the legend
+    other = {("strong", "power"): (w[:5], 2.0 / w[:5] ** 0.5)}
+    fig2 = plots.large_model_figure(w, loss, fits=fits, other=other, other_label="128 × 6000")
+    assert len(fig2.data) == len(fig.data) + 1
+    extra = [t for t in fig2.data if t.name and "128 × 6000" in t.name]
+    assert len(extra) == 1 and list(extra[0].x) == list(w[:5]) and extra[0].xaxis == "x2"
 
 
 def test_least_ambiguous_picks_weak_runs_with_smallest_worst_case():

@@ -36,6 +36,8 @@ __all__ = [
     "dropped_frequent_features",
     "ideal_alpha_m",
     "PAPER_WEAK_ALPHA_M",
+    "large_curves",
+    "large_exponent_table",
 ]
 
 
@@ -740,3 +742,88 @@ def protocol_check(cheap, paper, strong_gammas=(-0.778, -0.556, -0.333), weak_mi
             rows.append(loss_ratio(a, weak, "weak"))
     cols = ["alpha", "quantity", "book CPU protocol", "paper's protocol (ours)", "paper (published)"]
     return pd.DataFrame(rows, columns=cols).set_index(["alpha", "quantity"])
+
+
+# --------------------------------------------------------------------------------------------
+# The large toy model, n = 10240 (chapter 4)
+# --------------------------------------------------------------------------------------------
+
+
+def large_curves(ds) -> dict:
+    """The trained loss curves of a large-model sweep (``large-cpu*.nc``), keyed by (regime, kind) (chapter 4).
+
+    regime is "strong" for γ < 0 and "weak" otherwise. Each value is a dict with the trained widths
+    ``widths``, ``loss`` and ``se`` over them, and ``fit``: α_m over the paper's fit range for that law
+    and regime (:func:`superscale.phase.fit_large`; None with fewer than 3 widths in it). Laws with no
+    trained width are left out.
+    """
+    from .phase import fit_large
+
+    out: dict = {}
+    for g in ds["gamma"].values:
+        regime = "strong" if g < 0 else "weak"
+        for kind in ds["kind"].values:
+            sub = ds.sel(kind=kind, gamma=g)
+            done = np.asarray(sub["completed"].values, dtype=bool)
+            if not done.any():
+                continue
+            w = np.asarray(ds["m"].values, dtype=float)[done]
+            y = np.asarray(sub["final_loss"].values, dtype=float)[done]
+            out[(regime, str(kind))] = {
+                "widths": w,
+                "loss": y,
+                "se": np.asarray(sub["final_loss_se"].values, dtype=float)[done],
+                "fit": fit_large(w, y, str(kind), float(g)),
+            }
+    return out
+
+
+def large_exponent_table(runs: dict):
+    """α_m of the large model for one or more runs beside the paper's (chapter 4), as a DataFrame.
+
+    ``runs`` maps a label (e.g. the protocol, "256 × 20 000") to the output of :func:`large_curves`.
+    One row per (law, regime, run): the widths trained, α_m ± se and R² over the paper's fit range,
+    α_m over all trained widths, the paper's published α_m (strong runs; m = 8…1024) and α_m fitted
+    to the paper's own losses (read off its Fig. 1) over the same fit widths as ours, the like-for-like
+    comparison when fewer widths were trained.
+    """
+    import pandas as pd
+
+    from .phase import PAPER_FIG1_LOSS, PAPER_LARGE_ALPHA_M, PAPER_LARGE_R2, large_fit_min_width
+
+    pw = np.asarray(PAPER_FIG1_LOSS["widths"]["all"], dtype=float)
+    rows = []
+    for kind in ("exponential", "power", "linear"):
+        for regime in ("strong", "weak"):
+            for label, curves in runs.items():
+                c = curves.get((regime, kind))
+                if c is None:
+                    continue
+                w, y, f = c["widths"], c["loss"], c["fit"]
+                lo = large_fit_min_width(kind, -1.0 if regime == "strong" else 1.0)
+                fw = w[(w >= lo) & np.isfinite(y)]
+                py = np.asarray(PAPER_FIG1_LOSS[regime][kind], dtype=float)
+                same = np.isin(pw, fw)
+                f_paper = fit_power_law(pw[same], py[same]) if same.sum() >= 3 else None
+                f_all = fit_power_law(w, y) if np.isfinite(y).sum() >= 3 else None
+                pv = PAPER_LARGE_ALPHA_M.get(kind) if regime == "strong" else None
+                rows.append(
+                    {
+                        "law": kind,
+                        "regime": regime,
+                        "run": label,
+                        "widths trained": f"{int(w.min())}–{int(w.max())}",
+                        "fit range (paper's rule)": f"m ≥ {lo}",
+                        "α_m (ours, paper's range)": (
+                            f"{f.exponent:.2f} ± {f.exponent_se:.2f}" if f else "fewer than 3 widths"
+                        ),
+                        "R²": round(f.r2, 3) if f else np.nan,
+                        "α_m (ours, all widths)": round(f_all.exponent, 2) if f_all else np.nan,
+                        "α_m (paper, m = 8…1024)": f"{pv[0]:.2f} ± {pv[1]:.2f}" if pv else "not a power law",
+                        "α_m (paper's Fig. 1 losses, our fit widths)": (
+                            round(f_paper.exponent, 2) if f_paper else np.nan
+                        ),
+                        "R² (paper, Fig. 9a)": PAPER_LARGE_R2[regime][kind],
+                    }
+                )
+    return pd.DataFrame(rows).set_index(["law", "regime", "run"])

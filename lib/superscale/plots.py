@@ -835,14 +835,19 @@ def large_model_figure(
     n: int = 10240,
     paper: bool = True,
     ideal: bool = True,
+    other: dict | None = None,
+    other_label: str = "shorter protocol",
 ):
     """Chapter 4: the large toy model (the paper's Fig. 1b, d). Left: weak (γ > 0); right: strong (γ < 0).
 
     ``loss`` maps ``(regime, kind)`` with regime in {"weak", "strong"} and kind in {"exponential",
-    "power", "linear"} to losses over ``widths`` (NaN where a width was not trained). ``fits`` maps
+    "power", "linear"} to losses over ``widths`` (NaN where a width was not trained), or to a pair
+    ``(widths_of_this_run, losses)`` (``se`` then has the same length as those losses). ``fits`` maps
     the same keys to PowerLawFit (or None) drawn dashed over the widths they used (attribute
     ``widths``, else all). With ``paper`` the paper's values read off Fig. 1 are drawn as faint open
     markers; with ``ideal`` the weak panel shows the loss of the ideal no-superposition model, (4/3)Σ_{i>m}p_i − p_i².
+    ``other`` maps the same keys to ``(widths, loss)`` of a second run (another protocol), drawn as open
+    circles on dotted lines and named ``other_label`` in the legend.
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -899,16 +904,37 @@ def large_model_figure(
                     col=col,
                 )
             key = (regime, kind)
+            if other and key in other:
+                ow, oy = (np.asarray(v, dtype=float) for v in other[key])
+                fig.add_trace(
+                    go.Scatter(
+                        x=ow,
+                        y=oy,
+                        mode="lines+markers",
+                        marker=dict(color=c, symbol="circle-open", size=7),
+                        line=dict(color=c, width=1, dash="dot"),
+                        name=f"{KIND_LABELS[kind]} ({regime}), {other_label}",
+                        legendgroup=f"other-{regime}-{kind}",
+                        hovertemplate=f"{other_label}, m = %{{x}}<br>L = %{{y:.4g}}<extra></extra>",
+                    ),
+                    row=1,
+                    col=col,
+                )
             if key not in loss:
                 continue
             fit = (fits or {}).get(key)
             lab = f"{KIND_LABELS[kind]} ({regime})"
             if fit is not None:
                 lab += f": α<sub>m</sub> = {fit.exponent:.2f} ± {fit.exponent_se:.2f}"
-            y = np.asarray(loss[key], dtype=float)
-            fw = w[(w >= large_fit_min_width(kind, -1.0 if regime == "strong" else 1.0)) & np.isfinite(y)]
+            if isinstance(loss[key], tuple):
+                kw, y = (np.asarray(v, dtype=float) for v in loss[key])
+            else:
+                kw, y = w, np.asarray(loss[key], dtype=float)
+            if kw.shape != y.shape:
+                raise ValueError(f"loss[{key}]: widths and losses differ in shape, {kw.shape} and {y.shape}")
+            fw = kw[(kw >= large_fit_min_width(kind, -1.0 if regime == "strong" else 1.0)) & np.isfinite(y)]
             for tr in loss_width_traces(
-                w,
+                kw,
                 y,
                 name=lab,
                 color=c,
