@@ -234,3 +234,10 @@ def test_large_curves_and_exponent_table():
     )
     assert t.loc[("power", "weak", "A")]["α_m (ours, paper's range)"] == "fewer than 3 widths"
     assert t.loc[("power", "weak", "A")]["α_m (paper, m = 8…1024)"] == "not a power law"
+    r = analysis.large_loss_ratios({"A": c})
+    from superscale.phase import PAPER_FIG1_LOSS
+
+    assert r.loc[("A", "power"), "m = 16"] == pytest.approx(2.0 / 16 / PAPER_FIG1_LOSS["strong"]["power"][1])
+    assert np.isnan(r.loc[("A", "exponential"), "m = 128"]) and np.isnan(r.loc[("A", "power"), "m = 256"])
+    with pytest.raises(ValueError, match="regime must be"):
+        analysis.large_loss_ratios({"A": c}, regime="both")

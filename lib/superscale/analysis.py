@@ -38,6 +38,7 @@ __all__ = [
     "PAPER_WEAK_ALPHA_M",
     "large_curves",
     "large_exponent_table",
+    "large_loss_ratios",
 ]
 
 
@@ -827,3 +828,32 @@ def large_exponent_table(runs: dict):
                     }
                 )
     return pd.DataFrame(rows).set_index(["law", "regime", "run"])
+
+
+def large_loss_ratios(runs: dict, regime: str = "strong"):
+    """Our large-model losses divided by the paper's (read off its Fig. 1), per run, law and width (chapter 4).
+
+    ``runs`` as in :func:`large_exponent_table`. Returns a DataFrame indexed by (run, law) with one column
+    per width the paper shows; NaN where the run did not train that width. Values near 1 mean the same
+    loss as the paper's (about ±5 % is the reading error of the figure).
+    """
+    import pandas as pd
+
+    from .phase import PAPER_FIG1_LOSS
+
+    if regime not in ("strong", "weak"):
+        raise ValueError(f"regime must be 'strong' or 'weak', got {regime!r}")
+    pw = [int(w) for w in PAPER_FIG1_LOSS["widths"]["all"]]
+    rows, index = [], []
+    for label, curves in runs.items():
+        for kind in ("exponential", "power", "linear"):
+            c = curves.get((regime, kind))
+            if c is None:
+                continue
+            paper = dict(zip(pw, PAPER_FIG1_LOSS[regime][kind], strict=True))
+            ours = dict(zip(c["widths"].astype(int).tolist(), c["loss"], strict=True))
+            rows.append([ours[w] / paper[w] if w in ours else np.nan for w in pw])
+            index.append((label, kind))
+    return pd.DataFrame(
+        rows, index=pd.MultiIndex.from_tuples(index, names=["run", "law"]), columns=[f"m = {w}" for w in pw]
+    )
