@@ -8,7 +8,7 @@ under the current directory and its parents; the Colab clone
 
 A copy of the package installed without the repository (``pip install git+…``) finds none of
 these; :func:`data_path` then downloads the file once from the repository named in
-:mod:`superscale._repository` into the cache. Set ``SUPERSCALE_OFFLINE=1`` to forbid that; offline,
+``superscale._repository`` into the cache. Set ``SUPERSCALE_OFFLINE=1`` to forbid that; offline,
 the error says where to get the file.
 """
 
@@ -41,7 +41,7 @@ def data_url(name: str) -> str:
     """URL of the data file ``name`` in the book's repository (chapters 2-6).
 
     ``SUPERSCALE_DATA_URL`` (a folder URL; ``file://`` works too) overrides the repository's
-    ``book/data`` on the branch of :mod:`superscale._repository`."""
+    ``book/data`` on the branch of ``superscale._repository``."""
     base = os.environ.get(URL_ENV) or f"{_repository.URL}/raw/{_repository.BRANCH}/book/data"
     return f"{base.rstrip('/')}/{name}"
 
