@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -90,7 +89,7 @@ def download(name: str, timeout: float = 60.0) -> Path:
         if os.path.getsize(tmp) == 0:
             raise OSError(f"downloaded an empty file from {url}")
         os.replace(tmp, dest_dir / name)
-    except (OSError, urllib.error.URLError, ValueError) as e:
+    except (OSError, ValueError) as e:  # urllib.error.URLError is an OSError
         Path(tmp).unlink(missing_ok=True)
         raise OSError(f"could not download {url}: {e}") from e
     return dest_dir / name
