@@ -595,7 +595,7 @@ def dropped_frequent_features(ds, gamma_min: float = 0.33):
 # --------------------------------------------------------------------------------------------
 
 #: Files with runs trained with the paper's own protocol on part of the small grid (book/data/README.md).
-PAPER_CHECK_SWEEPS: tuple[str, ...] = ("check-paper-small", "check-paper-strong")
+PAPER_CHECK_SWEEPS: tuple[str, ...] = ("check-paper-small", "check-paper-strong", "check-paper-strong-mid")
 
 
 def load_paper_checks(names=PAPER_CHECK_SWEEPS):

@@ -186,6 +186,16 @@ GRIDS: dict[str, Grid] = {
         description="A check of the strong regime at the paper's own protocol on a CPU: paper-small's three "
         "γ of Fig. 5e (−0.78, −0.56, −0.33) at the flat end α = 0, 0.5 (18 models a unit).",
     ),
+    "paper-strong-mid": Grid(
+        "paper-strong-mid",
+        1000,
+        PAPER_WIDTHS,
+        PAPER_GAMMAS[1:4],
+        PROTOCOLS["paper-small"],
+        alphas=(0.25, 0.75, 0.125, 0.875, 0.375, 0.625),
+        description="paper-strong at the α between 0 and 1 (0.25, 0.75 first, then 0.125, 0.875, 0.375, "
+        "0.625): the paper's protocol for the strong-regime check of chapter 4 at every α ≤ 1.",
+    ),
     "preview-small": Grid(
         "preview-small",
         1000,
