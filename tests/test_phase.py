@@ -158,6 +158,13 @@ def test_phase_heatmap_and_alpha_m_figures():
     series = {float(g): (grid.exponent[i], grid.se[i]) for i, g in enumerate(GAMMAS) if g < 0}
     fig = plots.alpha_m_vs_alpha_figure(ALPHAS, series)
     assert len(fig.data) == 4 + len(series)
+    sub = ALPHAS[::4]
+    other = {g: (sub, e[::4], s[::4]) for g, (e, s) in series.items()}
+    fig = plots.alpha_m_vs_alpha_figure(ALPHAS, series, other=other, other_label="paper's protocol")
+    assert len(fig.data) == 4 + 2 * len(series)
+    assert fig.data[-1].name.endswith("paper's protocol") and len(fig.data[-1].x) == sub.size
+    with pytest.raises(ValueError, match="three arrays of one shape"):
+        plots.alpha_m_vs_alpha_figure(ALPHAS, series, other={-1.0: (sub, sub[:-1], sub)})
 
 
 def test_density_and_large_model_figures():

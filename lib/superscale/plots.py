@@ -663,12 +663,22 @@ def phase_heatmap_figure(
     return fig
 
 
-def alpha_m_vs_alpha_figure(alphas, series: dict, *, paper_ranges=None, weak_line: bool = True):
+def alpha_m_vs_alpha_figure(
+    alphas,
+    series: dict,
+    *,
+    paper_ranges=None,
+    weak_line: bool = True,
+    other: dict | None = None,
+    other_label: str = "paper's protocol",
+):
     """Chapter 4: fitted α_m against α, one series per γ, with the lines 1, 2(α − 1) and α − 1 (the paper's Fig. 5e).
 
     ``series`` maps a γ (float) to ``(exponent, se)`` arrays over ``alphas``. ``paper_ranges``
     (default :data:`superscale.phase.PAPER_FIG5E`; ``()`` for none) are drawn as grey bars: the
-    range of the paper's strong-regime points at each α, read off its figure.
+    range of the paper's strong-regime points at each α, read off its figure. ``other`` maps a γ to
+    ``(alphas, exponent, se)`` of a second set of runs (for example the same models trained with the
+    paper's protocol on part of the grid), drawn as open markers labelled with ``other_label``.
     """
     import plotly.graph_objects as go
 
@@ -736,6 +746,32 @@ def alpha_m_vs_alpha_figure(alphas, series: dict, *, paper_ranges=None, weak_lin
                 error_y=dict(type="data", array=s, thickness=1, width=2),
                 hovertemplate="α = %{x:.3f}<br>α<sub>m</sub> = %{y:.3f}<extra>γ = "
                 + f"{gam:+.2f}"
+                + "</extra>",
+            )
+        )
+    okeys = sorted(other or {})
+    for k, gam in enumerate(okeys):
+        oa, e, s = (np.asarray(v, dtype=float) for v in other[gam])
+        if not (oa.shape == e.shape == s.shape):
+            raise ValueError(
+                f"other[{gam}] must be three arrays of one shape, got {oa.shape}, {e.shape}, {s.shape}"
+            )
+        dx = (k - (len(okeys) - 1) / 2) * 0.012 + 0.035
+        fig.add_trace(
+            go.Scatter(
+                x=oa + dx,
+                y=e,
+                mode="markers",
+                name=f"γ = {gam:+.2f}, {other_label}",
+                marker=dict(
+                    color="white",
+                    size=8,
+                    symbol="circle-open",
+                    line=dict(width=2, color=strong_gamma_color(gam)),
+                ),
+                error_y=dict(type="data", array=s, thickness=1, width=2, color=strong_gamma_color(gam)),
+                hovertemplate="α = %{x:.3f}<br>α<sub>m</sub> = %{y:.3f}<extra>γ = "
+                + f"{gam:+.2f}, {other_label}"
                 + "</extra>",
             )
         )
