@@ -196,6 +196,17 @@ GRIDS: dict[str, Grid] = {
         description="paper-strong at the α between 0 and 1 (0.25, 0.75 first, then 0.125, 0.875, 0.375, "
         "0.625): the paper's protocol for the strong-regime check of chapter 4 at every α ≤ 1.",
     ),
+    "paper-strong-seed1": Grid(
+        "paper-strong-seed1",
+        1000,
+        PAPER_WIDTHS,
+        PAPER_GAMMAS[3:4],
+        PROTOCOLS["paper-small"],
+        alphas=(0.0, 0.25),
+        seeds=(1,),
+        description="A replicate (seed 1) of the two paper-strong runs whose α_m fell just under 0.8 "
+        "(γ = −0.33 at α = 0 and 0.25): is that the seed or the setting? (6 models a unit)",
+    ),
     "preview-small": Grid(
         "preview-small",
         1000,
