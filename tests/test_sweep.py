@@ -168,3 +168,46 @@ def test_partial_merge_and_load(tmp_path, monkeypatch):
     assert "alpha" not in dd.dims and float(dd.alpha) == 0.5 and bool(dd.completed.all())
     with pytest.raises(FileNotFoundError):
         sweep.load_sweep("does-not-exist")
+
+
+def test_combine_files_equals_one_merge(tmp_path):
+    """Units trained in two folders, merged separately and combined, give the file one merge of all would."""
+    import xarray as xr
+
+    g = sweep.get_grid("quick").with_protocol(steps=4)
+    sweep.run_grid(g, tmp_path / "all", progress=False)
+    sweep.merge_grid(g, tmp_path / "all", tmp_path / "whole.nc")
+    for name, only in (("a", [0]), ("b", [1, 2])):
+        sweep.run_grid(g, tmp_path / name, progress=False, only=only)
+        sweep.merge_grid(g, tmp_path / name, tmp_path / f"{name}.nc", allow_partial=True)
+    # b first: the result is ordered by alpha and by the grid's run order, not by argument order
+    assert (
+        sweep.main(
+            ["combine", str(tmp_path / "b.nc"), str(tmp_path / "a.nc"), "--to", str(tmp_path / "c.nc")]
+        )
+        == 0
+    )
+    with (
+        xr.open_dataset(tmp_path / "whole.nc", engine="h5netcdf") as w,
+        xr.open_dataset(tmp_path / "c.nc", engine="h5netcdf") as c,
+    ):
+        assert c["alpha"].values.tolist() == w["alpha"].values.tolist() == [0.5, 1.0, 1.5]
+        for v in ("final_loss", "phi_half", "row_norm", "completed", "p", "norm_hist", "loss_curve"):
+            assert c[v].dims == w[v].dims, v
+            np.testing.assert_allclose(c[v].values.astype(float), w[v].values.astype(float), err_msg=v)
+        assert c.attrs["units_finished_list"] == w.attrs["units_finished_list"]
+        assert c.attrs["complete"] == 1 and c.attrs["units_finished"] == 3
+        assert "a.nc" in c.attrs["combined_from"] and "sweep combine" in c.attrs["command"]
+    # the same unit twice, a different protocol, a missing file: clear errors, nothing written
+    with pytest.raises(ValueError, match="is in both"):
+        sweep.combine_files([tmp_path / "a.nc", tmp_path / "whole.nc"], tmp_path / "bad.nc")
+    g5 = g.with_protocol(steps=5)
+    sweep.run_grid(g5, tmp_path / "five", progress=False, only=[1])
+    sweep.merge_grid(g5, tmp_path / "five", tmp_path / "five.nc", allow_partial=True)
+    with pytest.raises(ValueError, match="other settings"):
+        sweep.combine_files([tmp_path / "a.nc", tmp_path / "five.nc"], tmp_path / "bad.nc")
+    with pytest.raises(ValueError, match="does not exist"):
+        sweep.combine_files([tmp_path / "a.nc", tmp_path / "nope.nc"], tmp_path / "bad.nc")
+    with pytest.raises(ValueError, match="at least 2"):
+        sweep.combine_files([tmp_path / "a.nc"], tmp_path / "bad.nc")
+    assert not (tmp_path / "bad.nc").exists() and not list(tmp_path.glob("*.partial"))

@@ -6,6 +6,7 @@ Command line (``python -m superscale.sweep --help``)::
     python -m superscale.sweep run book-small --out runs/book-small [--shard 0/4] [--threads 1]
     python -m superscale.sweep status book-small --out runs/book-small
     python -m superscale.sweep merge book-small --out runs/book-small --to book/data/paper-small.nc
+    python -m superscale.sweep combine part1.nc part2.nc --to whole.nc
 
 A grid is split into *units*: all models that share one data distribution and seed (every width
 and every γ at one α, E or distribution). A unit is trained in one batched loop and written
@@ -33,7 +34,17 @@ import numpy as np
 from .data import KINDS, feature_frequencies, paper_density_grid
 from .training import PROTOCOLS, ModelSpec, Protocol
 
-__all__ = ["Grid", "GRIDS", "get_grid", "run_grid", "grid_status", "merge_grid", "load_sweep", "main"]
+__all__ = [
+    "Grid",
+    "GRIDS",
+    "get_grid",
+    "run_grid",
+    "grid_status",
+    "merge_grid",
+    "combine_files",
+    "load_sweep",
+    "main",
+]
 
 PAPER_WIDTHS = (10, 15, 25, 39, 63, 100)
 PAPER_GAMMAS = tuple(float(g) for g in np.linspace(-1.0, 1.0, 10))
@@ -653,7 +664,11 @@ def merge_grid(
             "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
     )
-    to = Path(to)
+    return _write_nc(ds, Path(to))
+
+
+def _write_nc(ds, to: Path) -> Path:
+    """Write ``ds`` to ``to`` (engine h5netcdf, compressed) through a temporary file and a rename."""
     enc = {k: {"zlib": True, "complevel": 4} for k in ds.data_vars}
     fd, tmp = tempfile.mkstemp(
         dir=to.parent if str(to.parent) else ".", prefix=to.name + ".", suffix=".partial"
@@ -667,6 +682,90 @@ def merge_grid(
             os.unlink(tmp)
         raise
     return to
+
+
+_LEAD_DIMS = ("seed", "kind", "alpha", "E")
+
+
+def combine_files(paths, to: str | Path, command: str | None = None) -> Path:
+    """Combine merged files of one grid and protocol that hold different units into one file (the sweeps).
+
+    For units trained in pieces whose unit folders are gone (other sessions, machines or clusters):
+    ``merge`` each folder, then ``combine`` the files. All inputs must carry the same ``settings``
+    attribute (grid and protocol) and no unit may be in two of them; the result has the layout of
+    :func:`merge_grid` (singleton lead axes as scalar coordinates), the union of ``units_finished_list``
+    and the summed ``train_seconds_total``. Written atomically; ``to`` may be one of the inputs.
+    """
+    import xarray as xr
+
+    paths = [Path(p) for p in paths]
+    if len(paths) < 2:
+        raise ValueError(f"paths must name at least 2 files to combine, got {len(paths)}")
+    parts = []
+    for p in paths:
+        if not p.exists():
+            raise ValueError(f"file to combine {str(p)!r} does not exist")
+        with xr.open_dataset(p, engine="h5netcdf") as ds:
+            parts.append(ds.load())
+    settings = parts[0].attrs.get("settings")
+    units: dict[str, str] = {}
+    for p, ds in zip(paths, parts):
+        if ds.attrs.get("settings") != settings:
+            raise ValueError(
+                f"{str(p)!r} was made with other settings (grid {ds.attrs.get('grid')!r}, protocol "
+                f"{ds.attrs.get('protocol')}) than {str(paths[0])!r} (grid {parts[0].attrs.get('grid')!r}); "
+                "only files of one grid and protocol can be combined"
+            )
+        for u in filter(None, (x.strip() for x in str(ds.attrs.get("units_finished_list", "")).split(","))):
+            if u in units:
+                raise ValueError(f"unit {u!r} is in both {units[u]!r} and {str(p)!r}; combine disjoint files")
+            units[u] = str(p)
+    lead = [d for d in _LEAD_DIMS if d in parts[0].coords]
+    expanded = []
+    for ds in parts:
+        ds = ds.copy()
+        ds.attrs = {}
+        for d in lead:
+            if d not in ds.dims:
+                ds = ds.expand_dims(d)
+        for v in ds.data_vars:  # combine_by_coords needs every variable to carry every lead axis
+            missing = [d for d in lead if d not in ds[v].dims]
+            if missing:
+                ds[v] = ds[v].expand_dims({d: ds[d].values for d in missing})
+        expanded.append(ds)
+    try:
+        out = xr.combine_by_coords(expanded, combine_attrs="drop", data_vars="all")
+    except ValueError as e:
+        raise ValueError(f"the files do not tile one grid along {lead}: {e}") from None
+    out["completed"] = out["completed"].fillna(False).astype(bool)
+    for d in lead:
+        if out.sizes[d] == 1:
+            out = out.squeeze(d)
+    try:
+        order = [u for u, _ in get_grid(str(parts[0].attrs.get("grid"))).units()]
+    except ValueError:
+        order = []
+    names = sorted(units, key=lambda u: (order.index(u) if u in order else len(order), u))
+    total = int(parts[0].attrs.get("units_total", len(names)))
+    out.attrs = dict(parts[0].attrs)
+    out.attrs.update(
+        {
+            "units_finished": len(names),
+            "units_finished_list": ", ".join(names),
+            "complete": int(len(names) >= total),
+            "train_seconds_total": float(
+                sum(float(ds.attrs.get("train_seconds_total", 0.0)) for ds in parts)
+            ),
+            "last_unit_finished_utc": max(str(ds.attrs.get("last_unit_finished_utc", "")) for ds in parts),
+            "combined_from": "; ".join(
+                f"{p.name} ({ds.attrs.get('created_utc', '?')}: {ds.attrs.get('command', '')})"
+                for p, ds in zip(paths, parts)
+            ),
+            "command": command or "",
+            "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+    )
+    return _write_nc(out, Path(to))
 
 
 def load_sweep(name: str):
@@ -690,6 +789,9 @@ def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m superscale.sweep", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="list the named grids")
+    c = sub.add_parser("combine", help="combine merged files of one grid that hold different units")
+    c.add_argument("files", nargs="+", help="merged .nc files of one grid and protocol")
+    c.add_argument("--to", required=True, help="the combined .nc file (may be one of the inputs)")
     for name in ("run", "status", "merge"):
         p = sub.add_parser(name)
         p.add_argument("grid")
@@ -725,6 +827,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"|E|={len(g.Es)} kinds={list(g.kinds)} batch={pr.batch} steps={pr.steps} "
                     f"units={len(g.units())} models={len(g.specs())}"
                 )
+            return 0
+        if args.cmd == "combine":
+            cmd = "python -m superscale.sweep " + " ".join(shlex.quote(a) for a in argv)
+            print(f"wrote {combine_files(args.files, args.to, command=cmd)}")
             return 0
         grid = get_grid(args.grid)
         if args.steps is not None and args.steps < 1:
