@@ -693,7 +693,7 @@ def combine_files(paths, to: str | Path, command: str | None = None) -> Path:
     For units trained in pieces whose unit folders are gone (other sessions, machines or clusters):
     ``merge`` each folder, then ``combine`` the files. All inputs must carry the same ``settings``
     attribute (grid and protocol) and no unit may be in two of them; the result has the layout of
-    :func:`merge_grid` (singleton lead axes as scalar coordinates), the union of ``units_finished_list``
+    :func:`superscale.sweep.merge_grid` (singleton lead axes as scalar coordinates), the union of ``units_finished_list``
     and the summed ``train_seconds_total``. Written atomically; ``to`` may be one of the inputs.
     """
     import xarray as xr
