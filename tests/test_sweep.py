@@ -177,7 +177,7 @@ def test_combine_files_equals_one_merge(tmp_path):
     g = sweep.get_grid("quick").with_protocol(steps=4)
     sweep.run_grid(g, tmp_path / "all", progress=False)
     sweep.merge_grid(g, tmp_path / "all", tmp_path / "whole.nc")
-    for name, only in (("a", [0]), ("b", [1, 2])):
+    for name, only in (("a", [1]), ("b", [0, 2])):  # alpha 1.0 between 0.5 and 1.5
         sweep.run_grid(g, tmp_path / name, progress=False, only=only)
         sweep.merge_grid(g, tmp_path / name, tmp_path / f"{name}.nc", allow_partial=True)
     # b first: the result is ordered by alpha and by the grid's run order, not by argument order

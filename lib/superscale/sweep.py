@@ -733,10 +733,23 @@ def combine_files(paths, to: str | Path, command: str | None = None) -> Path:
             if missing:
                 ds[v] = ds[v].expand_dims({d: ds[d].values for d in missing})
         expanded.append(ds)
+    differ = [
+        d
+        for d in lead
+        if any(set(e[d].values.tolist()) != set(expanded[0][d].values.tolist()) for e in expanded)
+    ]
+    if len(differ) != 1:
+        raise ValueError(
+            f"the files must differ along exactly one of {lead} (they differ along {differ or 'none'}); "
+            "combine them one axis at a time"
+        )
     try:
-        out = xr.combine_by_coords(expanded, combine_attrs="drop", data_vars="all")
+        out = xr.concat(
+            expanded, dim=differ[0], data_vars="all", coords="different", compat="equals", join="exact"
+        )
     except ValueError as e:
-        raise ValueError(f"the files do not tile one grid along {lead}: {e}") from None
+        raise ValueError(f"the files do not share their other axes: {e}") from None
+    out = out.sortby(differ[0])
     out["completed"] = out["completed"].fillna(False).astype(bool)
     for d in lead:
         if out.sizes[d] == 1:
