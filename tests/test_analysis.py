@@ -171,12 +171,13 @@ def test_paper_checks_load_and_compare(tmp_path, monkeypatch):
         tmp_path / "check-paper-strong.nc", engine="h5netcdf"
     )
     monkeypatch.setenv("SUPERSCALE_DATA", str(tmp_path))
-    both = analysis.load_paper_checks()
+    # name the files: a name missing from tmp_path would be found in the repository's book/data
+    both = analysis.load_paper_checks(("check-paper-small", "check-paper-strong"))
     assert both["alpha"].values.tolist() == [0.5, 1.5, 2.0]
     # a third file with strong runs at another alpha joins along alpha in order
     mid = _fake_sweep(alphas=(0.25,)).sel(gamma=[-1.0, -0.5556])
     mid.to_netcdf(tmp_path / "check-paper-strong-mid.nc", engine="h5netcdf")
-    three = analysis.load_paper_checks()
+    three = analysis.load_paper_checks(("check-paper-small", "check-paper-strong", "check-paper-strong-mid"))
     assert three["alpha"].values.tolist() == [0.25, 0.5, 1.5, 2.0]
     assert bool(three["completed"].sel(alpha=0.25, gamma=-1.0).all())
     assert not bool(three["completed"].sel(alpha=0.25, gamma=0.3333).any())
