@@ -732,49 +732,37 @@ def alpha_m_vs_alpha_figure(
                 name="α<sub>m</sub> = α − 1 (weak)",
             )
         )
-    keys = sorted(series)
-    for k, gam in enumerate(keys):
-        e, s = (np.asarray(v, dtype=float) for v in series[gam])
-        dx = (k - (len(keys) - 1) / 2) * 0.012
-        fig.add_trace(
-            go.Scatter(
-                x=a + dx,
-                y=e,
-                mode="markers",
-                name=f"γ = {gam:+.2f}",
-                marker=dict(color=strong_gamma_color(gam), size=8, line=dict(width=0.5, color="#333")),
-                error_y=dict(type="data", array=s, thickness=1, width=2),
-                hovertemplate="α = %{x:.3f}<br>α<sub>m</sub> = %{y:.3f}<extra>γ = "
-                + f"{gam:+.2f}"
-                + "</extra>",
+    sets = [({g: (a, *v) for g, v in series.items()}, "", 0.0, False)]
+    if other:
+        sets.append((other, f", {other_label}", 0.035, True))
+    for group, suffix, shift, hollow in sets:  # filled markers: ``series``; open markers: ``other``
+        keys = sorted(group)
+        for k, gam in enumerate(keys):
+            x, e, s = (np.asarray(v, dtype=float) for v in group[gam])
+            if not (x.shape == e.shape == s.shape):
+                raise ValueError(
+                    f"other[{gam}] must be three arrays of one shape, got {x.shape}, {e.shape}, {s.shape}"
+                    if hollow
+                    else f"series[{gam}] must be two arrays of the shape of alphas {a.shape}, got {e.shape}, {s.shape}"
+                )
+            col = strong_gamma_color(gam)
+            fig.add_trace(
+                go.Scatter(
+                    x=x + (k - (len(keys) - 1) / 2) * 0.012 + shift,
+                    y=e,
+                    mode="markers",
+                    name=f"γ = {gam:+.2f}{suffix}",
+                    marker=dict(color="white", size=8, symbol="circle-open", line=dict(width=2, color=col))
+                    if hollow
+                    else dict(color=col, size=8, line=dict(width=0.5, color="#333")),
+                    error_y=dict(
+                        type="data", array=s, thickness=1, width=2, **({"color": col} if hollow else {})
+                    ),
+                    hovertemplate="α = %{x:.3f}<br>α<sub>m</sub> = %{y:.3f}<extra>γ = "
+                    + f"{gam:+.2f}{suffix}"
+                    + "</extra>",
+                )
             )
-        )
-    okeys = sorted(other or {})
-    for k, gam in enumerate(okeys):
-        oa, e, s = (np.asarray(v, dtype=float) for v in other[gam])
-        if not (oa.shape == e.shape == s.shape):
-            raise ValueError(
-                f"other[{gam}] must be three arrays of one shape, got {oa.shape}, {e.shape}, {s.shape}"
-            )
-        dx = (k - (len(okeys) - 1) / 2) * 0.012 + 0.035
-        fig.add_trace(
-            go.Scatter(
-                x=oa + dx,
-                y=e,
-                mode="markers",
-                name=f"γ = {gam:+.2f}, {other_label}",
-                marker=dict(
-                    color="white",
-                    size=8,
-                    symbol="circle-open",
-                    line=dict(width=2, color=strong_gamma_color(gam)),
-                ),
-                error_y=dict(type="data", array=s, thickness=1, width=2, color=strong_gamma_color(gam)),
-                hovertemplate="α = %{x:.3f}<br>α<sub>m</sub> = %{y:.3f}<extra>γ = "
-                + f"{gam:+.2f}, {other_label}"
-                + "</extra>",
-            )
-        )
     fig.update_xaxes(title_text="frequency exponent α", range=[-0.08, 2.08])
     fig.update_yaxes(title_text="fitted α<sub>m</sub>", rangemode="tozero")
     fig.update_layout(height=520, legend=dict(font=dict(size=11)))
