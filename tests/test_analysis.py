@@ -181,6 +181,28 @@ def test_paper_checks_load_and_compare(tmp_path, monkeypatch):
     assert three["alpha"].values.tolist() == [0.25, 0.5, 1.5, 2.0]
     assert bool(three["completed"].sel(alpha=0.25, gamma=-1.0).all())
     assert not bool(three["completed"].sel(alpha=0.25, gamma=0.3333).any())
+    # a fourth file with the other gammas at alpha values the strong files hold fills the gaps
+    rest = _fake_sweep(alphas=(0.25, 0.5)).sel(gamma=[-0.1111, 0.3333, 0.5556])
+    rest.to_netcdf(tmp_path / "check-paper-small-rest.nc", engine="h5netcdf")
+    names4 = ("check-paper-small", "check-paper-strong", "check-paper-strong-mid", "check-paper-small-rest")
+    four = analysis.load_paper_checks(names4)
+    assert four["alpha"].values.tolist() == [0.25, 0.5, 1.5, 2.0]
+    assert bool(four["completed"].sel(alpha=[0.25, 0.5]).all())  # all five gammas at both alphas now
+    ref = _fake_sweep(alphas=(0.25, 0.5))
+    for name in ("final_loss", "phi_half", "row_norm"):
+        np.testing.assert_array_equal(
+            four[name].sel(alpha=[0.25, 0.5]).transpose(*ref[name].dims).values, ref[name].values
+        )
+    np.testing.assert_array_equal(
+        four["final_loss"].sel(alpha=[1.5, 2.0]).values, three["final_loss"].sel(alpha=[1.5, 2.0]).values
+    )
+    # the same model in two files with different results is refused
+    clash = _fake_sweep(alphas=(0.5,)).sel(gamma=[-0.5556, 0.3333])
+    clash["final_loss"] = clash["final_loss"] * 1.1
+    clash.to_netcdf(tmp_path / "check-paper-small-rest.nc", engine="h5netcdf")
+    with pytest.raises(ValueError, match="same model"):
+        analysis.load_paper_checks(names4)
+    (tmp_path / "check-paper-small-rest.nc").unlink()
     (tmp_path / "check-paper-strong-mid.nc").unlink()
     assert not bool(both["completed"].sel(alpha=0.5, gamma=0.3333).any())  # not in the strong-only file
     assert bool(both["completed"].sel(alpha=0.5, gamma=-0.5556).all())

@@ -595,15 +595,55 @@ def dropped_frequent_features(ds, gamma_min: float = 0.33):
 # --------------------------------------------------------------------------------------------
 
 #: Files with runs trained with the paper's own protocol on part of the small grid (book/data/README.md).
-PAPER_CHECK_SWEEPS: tuple[str, ...] = ("check-paper-small", "check-paper-strong", "check-paper-strong-mid")
+PAPER_CHECK_SWEEPS: tuple[str, ...] = (
+    "check-paper-small",
+    "check-paper-strong",
+    "check-paper-strong-mid",
+    "check-paper-small-rest",
+)
+
+
+def _alpha_values(ds) -> np.ndarray:
+    return np.atleast_1d(np.asarray(ds["alpha"].values, dtype=float))
+
+
+def _trained(ds):
+    """``ds`` with every per-model value of an untrained (α, γ, m) set to NaN, so that
+    ``combine_first`` fills it from another file."""
+    done = ds["completed"].astype(bool)
+    out = ds.copy()
+    for name, var in ds.data_vars.items():
+        if name != "completed" and set(done.dims) <= set(var.dims):
+            out[name] = var.where(done)
+    out["completed"] = done.where(done)
+    return out
+
+
+def _check_shared_models(a, b) -> None:
+    """Raise ``ValueError`` if a model trained in both ``a`` and ``b`` has a different final loss."""
+    import xarray as xr
+
+    ca, cb = xr.align(a["completed"], b["completed"], join="inner")
+    both = (ca.astype(bool) & cb.astype(bool)).values
+    if not both.any():
+        return
+    la, lb = xr.align(a["final_loss"], b["final_loss"], join="inner")
+    la, lb = la.transpose(*ca.dims).values, lb.transpose(*ca.dims).values
+    if not np.allclose(la[both], lb[both], rtol=1e-6, atol=0.0):
+        raise ValueError(
+            "two paper-protocol files hold the same model with different final losses; "
+            "keep one of them (book/data/README.md)"
+        )
 
 
 def load_paper_checks(names=PAPER_CHECK_SWEEPS):
     """The runs trained with the paper's exact protocol (batch 2048, 20 000 steps) on part of the small
-    grid, combined into one Dataset along α (chapters 2-5), or ``None`` when none of the files exists.
+    grid, combined into one Dataset over (α, γ) (chapters 2-5), or ``None`` when none of the files exists.
 
     Each file is loaded with :func:`load_small_sweep` (so only α values trained at all of that file's
-    (γ, m) are kept); γ values a file does not have are NaN with ``completed`` False. Raises
+    (γ, m) are kept). Files may share an α if they hold different γ there (``paper-strong-mid`` and
+    ``paper-small-rest`` split paper-small's ten γ at α < 1); a model stored by two files must agree
+    in both, else ``ValueError``. (γ, α) that no file has are NaN with ``completed`` False. Raises
     ``ValueError`` if a file found does not carry the paper's protocol.
     """
     import xarray as xr
@@ -624,10 +664,17 @@ def load_paper_checks(names=PAPER_CHECK_SWEEPS):
     if len(parts) == 1:
         out = parts[0]
     else:
-        out = xr.concat(
-            parts, dim="alpha", join="outer", data_vars="all", coords="different", compat="equals"
-        )
-        out["completed"] = out["completed"].fillna(False).astype(bool)
+        out = parts[0]
+        for ds in parts[1:]:
+            a_old, a_new = _alpha_values(out), _alpha_values(ds)
+            if not np.intersect1d(a_old, a_new).size:
+                out = xr.concat(
+                    [out, ds], dim="alpha", join="outer", data_vars="all", coords="different", compat="equals"
+                )
+            else:
+                _check_shared_models(out, ds)
+                out = _trained(out).combine_first(_trained(ds))
+            out["completed"] = out["completed"].fillna(False).astype(bool)
         out = out.sortby("alpha")
     out.attrs = dict(parts[0].attrs)
     out.attrs["loaded_from"] = " + ".join(p.attrs["loaded_from"] for p in parts)

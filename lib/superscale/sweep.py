@@ -207,6 +207,16 @@ GRIDS: dict[str, Grid] = {
         description="paper-strong at the α between 0 and 1 (0.25, 0.75 first, then 0.125, 0.875, 0.375, "
         "0.625): the paper's protocol for the strong-regime check of chapter 4 at every α ≤ 1.",
     ),
+    "paper-small-rest": Grid(
+        "paper-small-rest",
+        1000,
+        PAPER_WIDTHS,
+        PAPER_GAMMAS[:1] + PAPER_GAMMAS[4:],
+        PROTOCOLS["paper-small"],
+        alphas=(0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125, 0.0),
+        description="paper-small's other seven γ (−1, −0.11, 0.11, …, 1) at α < 1, highest α first: with "
+        "paper-strong and paper-strong-mid it completes paper-small at the paper's protocol (42 models a unit).",
+    ),
     "paper-strong-seed1": Grid(
         "paper-strong-seed1",
         1000,
