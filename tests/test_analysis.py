@@ -127,6 +127,16 @@ def test_exponent_table_and_least_ambiguous():
     assert 2.0 in cmp.index
     with pytest.raises(ValueError, match="k"):
         analysis.least_ambiguous(table, k=0)
+    # laid out on a larger grid: the cells the table has are filled, the others NaN
+    gammas = np.append(ds["gamma"].values, 0.9)
+    alphas = np.append(0.5, ds["alpha"].values)
+    maps = analysis.exponent_maps(table, gammas, alphas)
+    assert maps["alpha_m"].shape == (6, 4)
+    assert np.isnan(maps["alpha_m"][-1]).all() and np.isnan(maps["se"][:, 0]).all()
+    assert maps["alpha_m"][0, 1] == pytest.approx(table.iloc[0]["alpha_m"])  # gamma -1, alpha 1
+    assert np.isfinite(maps["r2"][:5, 1:]).all()
+    with pytest.raises(ValueError, match="no column"):
+        analysis.exponent_maps(table.drop(columns="se"), gammas, alphas)
 
 
 def test_protocol_summary_reads_the_attributes():
@@ -272,3 +282,16 @@ def test_large_curves_and_exponent_table():
     assert np.isnan(r.loc[("A", "exponential"), "m = 128"]) and np.isnan(r.loc[("A", "power"), "m = 256"])
     with pytest.raises(ValueError, match="regime must be"):
         analysis.large_loss_ratios({"A": c}, regime="both")
+
+
+def test_phi_heatmap_leaves_untrained_cells_blank():
+    from superscale import plots
+
+    ds = _fake_sweep()
+    fig = plots.phi_heatmap_slider_figure(ds, note=" (test)")
+    assert len(fig.data) == ds.sizes["m"] and "(test)" in fig.layout.title.text
+    z = np.asarray(fig.data[-1].z, dtype=float)  # widest width, rows alpha, columns gamma
+    assert np.isfinite(z).all()
+    ds["completed"].loc[dict(alpha=1.0, gamma=-1.0)] = False
+    z = np.asarray(plots.phi_heatmap_slider_figure(ds).data[-1].z, dtype=float)
+    assert np.isnan(z[0, 0]) and np.isfinite(z[1:]).all() and np.isfinite(z[0, 1:]).all()

@@ -155,6 +155,21 @@ def test_phase_heatmap_and_alpha_m_figures():
     assert len(fig.layout.shapes) == 0
     with pytest.raises(ValueError, match="values must have shape"):
         plots.phase_heatmap_figure(grid.exponent.T, GAMMAS, ALPHAS)
+    part = grid.exponent.copy()
+    part[:, : ALPHAS.size // 2] = np.nan  # a second map trained only at the larger alpha
+    fig = plots.phase_heatmap_slider_figure(
+        {"all": grid.exponent, "part": part}, GAMMAS, ALPHAS, se={"all": grid.se}, zmin=0, zmax=2.4
+    )
+    assert len(fig.data) == 2 and [d.visible for d in fig.data] == [True, False]
+    assert [s.label for s in fig.layout.sliders[0].steps] == ["all", "part"]
+    assert fig.layout.sliders[0].steps[1].args[0]["visible"] == [False, True]
+    assert np.isnan(fig.data[1].z[0, 0]) and fig.data[1].z[-1, 0] == pytest.approx(grid.exponent[0, -1])
+    assert fig.data[0].customdata is not None and fig.data[1].customdata is None
+    assert len(fig.layout.shapes) == 3
+    with pytest.raises(ValueError, match="maps must hold"):
+        plots.phase_heatmap_slider_figure({}, GAMMAS, ALPHAS)
+    with pytest.raises(ValueError, match="se has labels"):
+        plots.phase_heatmap_slider_figure({"all": grid.exponent}, GAMMAS, ALPHAS, se={"other": grid.se})
     series = {float(g): (grid.exponent[i], grid.se[i]) for i, g in enumerate(GAMMAS) if g < 0}
     fig = plots.alpha_m_vs_alpha_figure(ALPHAS, series)
     assert len(fig.data) == 4 + len(series)

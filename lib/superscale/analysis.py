@@ -495,6 +495,27 @@ def exponent_table(ds, widths=None):
     return pd.DataFrame(rows)
 
 
+def exponent_maps(table, gammas, alphas, columns=("alpha_m", "se", "r2")) -> dict[str, np.ndarray]:
+    """Columns of an :func:`exponent_table` laid out on a (γ, α) grid (chapter 4's phase maps).
+
+    Returns {column: array of shape (len(gammas), len(alphas))}; a cell whose (γ, α) is not in
+    ``table`` (matched to 1e-6) is NaN, so a partly trained grid maps onto the full one.
+    """
+    g = np.asarray(gammas, dtype=float)
+    a = np.asarray(alphas, dtype=float)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"table has no column(s) {missing}; it must come from exponent_table")
+    out = {c: np.full((g.size, a.size), np.nan) for c in columns}
+    for row in table.itertuples(index=False):
+        i = np.flatnonzero(np.isclose(g, row.gamma, rtol=0.0, atol=1e-6))
+        j = np.flatnonzero(np.isclose(a, row.alpha, rtol=0.0, atol=1e-6))
+        if i.size and j.size:
+            for c in columns:
+                out[c][i[0], j[0]] = getattr(row, c)
+    return out
+
+
 def least_ambiguous(table, k: int = 9):
     """The ``k`` (γ, α) runs whose largest ambiguity over the widths is smallest (chapter 3; paper App. D.5).
 

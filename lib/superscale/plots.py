@@ -663,6 +663,54 @@ def phase_heatmap_figure(
     return fig
 
 
+def phase_heatmap_slider_figure(
+    maps: dict,
+    gammas,
+    alphas,
+    *,
+    se: dict | None = None,
+    what: str = "α<sub>m</sub>",
+    zmin: float | None = None,
+    zmax: float | None = None,
+    colorscale: str = "Viridis",
+    regions=None,
+    prefix: str = "",
+    active: int = 0,
+):
+    """Chapter 4: several (γ, α) maps of one quantity (e.g. α_m from two training protocols) in one
+    :func:`phase_heatmap_figure`, with a built-in slider that picks the map (works with no kernel).
+
+    ``maps`` is {slider label: values of shape (len(gammas), len(alphas))}, NaN where a cell was not
+    trained (left blank); ``se`` optionally holds standard errors under the same labels.
+    """
+    import plotly.graph_objects as go
+
+    if not maps:
+        raise ValueError("maps must hold at least one entry {label: values}")
+    se = se or {}
+    unknown = set(se) - set(maps)
+    if unknown:
+        raise ValueError(f"se has labels that maps does not: {sorted(unknown)}")
+    figs = {
+        label: phase_heatmap_figure(
+            v,
+            gammas,
+            alphas,
+            what=what,
+            se=se.get(label),
+            zmin=zmin,
+            zmax=zmax,
+            colorscale=colorscale,
+            regions=regions,
+        )
+        for label, v in maps.items()
+    }
+    labels = list(maps)
+    base = go.Figure(layout=figs[labels[0]].layout)
+    base.update_layout(height=700, margin=dict(t=90, b=40))
+    return slider_figure(labels, lambda k: list(figs[k].data), prefix=prefix, active=active, base=base)
+
+
 def alpha_m_vs_alpha_figure(
     alphas,
     series: dict,
@@ -1763,8 +1811,12 @@ def phi_gamma_slider_figure(ds, active_alpha: float = 1.0):
     return _phi_gamma_layout(fig)
 
 
-def phi_heatmap_slider_figure(ds, active_m: int | None = None):
-    """Chapter 2: heat map of φ_1/2 over (γ, α), with a built-in slider over the width m."""
+def phi_heatmap_slider_figure(ds, active_m: int | None = None, note: str = ""):
+    """Chapter 2: heat map of φ_1/2 over (γ, α), with a built-in slider over the width m.
+
+    Cells of ``ds`` that are not ``completed`` are left blank; ``note`` is added to the title
+    (e.g. which protocol trained the runs).
+    """
     import plotly.graph_objects as go
 
     ws = [int(m) for m in ds["m"].values]
@@ -1775,6 +1827,8 @@ def phi_heatmap_slider_figure(ds, active_m: int | None = None):
 
     def traces(m):
         z = np.asarray(ds["phi_half"].sel(m=m).transpose("alpha", "gamma").values, dtype=float)
+        if "completed" in ds:
+            z = np.where(ds["completed"].sel(m=m).transpose("alpha", "gamma").values.astype(bool), z, np.nan)
         return [
             go.Heatmap(
                 x=g,
@@ -1798,7 +1852,9 @@ def phi_heatmap_slider_figure(ds, active_m: int | None = None):
         traces,
         label=str,
         prefix="m = ",
-        title=lambda m: f"φ<sub>1/2</sub> over (γ, α) at m = {m} (m/n = {m / n:.3f}); colour on a log scale",
+        title=lambda m: (
+            f"φ<sub>1/2</sub> over (γ, α) at m = {m} (m/n = {m / n:.3f}){note}; colour on a log scale"
+        ),
         active=active,
     )
     fig.update_xaxes(title_text="weight decay γ")
