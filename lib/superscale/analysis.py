@@ -31,6 +31,7 @@ __all__ = [
     "weak_prediction",
     "weak_table",
     "exponent_table",
+    "exponent_maps",
     "least_ambiguous",
     "weak_alpha_m_comparison",
     "dropped_frequent_features",
@@ -39,6 +40,9 @@ __all__ = [
     "large_curves",
     "large_exponent_table",
     "large_loss_ratios",
+    "PAPER_CHECK_SWEEPS",
+    "load_paper_checks",
+    "protocol_check",
 ]
 
 
