@@ -284,6 +284,17 @@ def test_large_curves_and_exponent_table():
         analysis.large_loss_ratios({"A": c}, regime="both")
 
 
+def test_kept_per_width_is_the_median_over_decayed_trained_models():
+    ds = _fake_sweep()  # gamma > 0 models keep exactly m features: phi_1/2 n/m = 1
+    k = analysis.kept_per_width(ds)
+    assert list(k.index) == [1.0, 1.5, 2.0] and np.allclose(k.values, 1.0)
+    ds["phi_half"].loc[dict(alpha=1.0, gamma=0.3333)] = 0.5  # far above m/n at every width
+    ds["completed"].loc[dict(alpha=1.0, gamma=0.3333)] = False  # but untrained: ignored
+    assert np.allclose(analysis.kept_per_width(ds).values, 1.0)
+    # with the growth models (phi_1/2 = 1, so n/m = 200/m) the median of 20 values is the 10th-11th: 200/39
+    assert analysis.kept_per_width(ds, gamma_min=-2.0).loc[2.0] == pytest.approx(200 / 39)
+
+
 def test_phi_heatmap_leaves_untrained_cells_blank():
     from superscale import plots
 

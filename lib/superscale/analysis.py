@@ -32,6 +32,7 @@ __all__ = [
     "weak_table",
     "exponent_table",
     "exponent_maps",
+    "kept_per_width",
     "least_ambiguous",
     "weak_alpha_m_comparison",
     "dropped_frequent_features",
@@ -499,6 +500,13 @@ def exponent_table(ds, widths=None):
     return pd.DataFrame(rows)
 
 
+def kept_per_width(ds, gamma_min: float = 0.33):
+    """Median of φ_1/2·n/m (represented features in units of the width) over the trained models with
+    γ >= ``gamma_min`` and every width, one value per α, as a pandas Series (chapter 2, Fig. 2.7)."""
+    r = ds["phi_half"].where(ds["completed"]) * ds.sizes["feature"] / ds["m"]
+    return r.where(ds["gamma"] >= gamma_min).median(["gamma", "m"]).to_series()
+
+
 def exponent_maps(table, gammas, alphas, columns=("alpha_m", "se", "r2")) -> dict[str, np.ndarray]:
     """Columns of an :func:`exponent_table` laid out on a (γ, α) grid (chapter 4's phase maps).
 
@@ -628,10 +636,6 @@ PAPER_CHECK_SWEEPS: tuple[str, ...] = (
 )
 
 
-def _alpha_values(ds) -> np.ndarray:
-    return np.atleast_1d(np.asarray(ds["alpha"].values, dtype=float))
-
-
 def _trained(ds):
     """``ds`` with every per-model value of an untrained (α, γ, m) set to NaN, so that
     ``combine_first`` fills it from another file."""
@@ -671,8 +675,6 @@ def load_paper_checks(names=PAPER_CHECK_SWEEPS):
     in both, else ``ValueError``. (γ, α) that no file has are NaN with ``completed`` False. Raises
     ``ValueError`` if a file found does not carry the paper's protocol.
     """
-    import xarray as xr
-
     parts = []
     for name in (names,) if isinstance(names, str) else tuple(names):
         try:
@@ -686,20 +688,12 @@ def load_paper_checks(names=PAPER_CHECK_SWEEPS):
         parts.append(ds)
     if not parts:
         return None
-    if len(parts) == 1:
-        out = parts[0]
-    else:
-        out = parts[0]
-        for ds in parts[1:]:
-            a_old, a_new = _alpha_values(out), _alpha_values(ds)
-            if not np.intersect1d(a_old, a_new).size:
-                out = xr.concat(
-                    [out, ds], dim="alpha", join="outer", data_vars="all", coords="different", compat="equals"
-                )
-            else:
-                _check_shared_models(out, ds)
-                out = _trained(out).combine_first(_trained(ds))
-            out["completed"] = out["completed"].fillna(False).astype(bool)
+    out = parts[0]
+    for ds in parts[1:]:  # outer join over (alpha, gamma); each model comes from the file that trained it
+        _check_shared_models(out, ds)
+        out = _trained(out).combine_first(_trained(ds))
+        out["completed"] = out["completed"].fillna(False).astype(bool)
+    if len(parts) > 1:
         out = out.sortby("alpha")
     out.attrs = dict(parts[0].attrs)
     out.attrs["loaded_from"] = " + ".join(p.attrs["loaded_from"] for p in parts)
