@@ -134,7 +134,9 @@ def test_simplex_meets_welch_exactly(m):
     s = g.overlap_summary(V, eps=0.0)
     if m >= 2:
         assert s.max == pytest.approx(g.welch_bound(m, m + 1), abs=1e-12)
-        assert s.var == pytest.approx(0.0, abs=1e-20)
+        # equiangular: the variance is zero up to the one-pass formula's cancellation,
+        # E[c^4] - E[c^2]^2, which leaves about machine epsilon times mean^2
+        assert 0.0 <= s.var <= 64 * np.finfo(float).eps * s.mean**2
     assert g.frame_tightness(V) < 1e-12
 
 
