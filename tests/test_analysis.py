@@ -306,3 +306,65 @@ def test_phi_heatmap_leaves_untrained_cells_blank():
     ds["completed"].loc[dict(alpha=1.0, gamma=-1.0)] = False
     z = np.asarray(plots.phi_heatmap_slider_figure(ds).data[-1].z, dtype=float)
     assert np.isnan(z[0, 0]) and np.isfinite(z[1:]).all() and np.isfinite(z[0, 1:]).all()
+
+
+def _fake_density(Es, gammas, widths, protocol, expo=1.0, untrained_E=None):
+    """Strong runs with L = c(γ) · E · m^-expo exactly (so α_m = expo and loss/E does not change)."""
+    import xarray as xr
+
+    E = np.asarray(Es, dtype=float)[:, None, None]
+    c = 1.0 + np.arange(len(gammas))[None, :, None]
+    w = np.asarray(widths, dtype=float)[None, None, :]
+    loss = c * E * w**-expo
+    done = np.ones_like(loss, dtype=bool)
+    if untrained_E is not None:
+        done[untrained_E] = False
+        loss[untrained_E] = np.nan
+    ds = xr.Dataset(
+        {"final_loss": (("E", "gamma", "m"), loss), "completed": (("E", "gamma", "m"), done)},
+        coords={"E": list(Es), "gamma": list(gammas), "m": list(widths)},
+    )
+    ds.attrs["protocol"] = protocol
+    return ds
+
+
+def test_density_check_recovers_exponent_proportional_loss_and_adds_e1():
+    import json
+
+    import xarray as xr
+
+    from superscale.phase import PAPER_DENSITY_ALPHA_M
+    from superscale.training import PROTOCOLS
+
+    proto = json.dumps(PROTOCOLS["paper-small"].to_dict())
+    gammas, widths = [-0.7778, -0.3333], [10, 15, 25, 39, 63, 100]
+    dens = _fake_density([4.2427, 7.4855, 2.6214], gammas, widths, proto, untrained_E=2)
+    one = _fake_density([1.0], gammas, widths, proto)  # the alpha = 1 runs of the small grid, as E = 1
+    e1 = xr.Dataset(
+        {
+            "final_loss": (("alpha", "gamma", "m"), np.concatenate([one["final_loss"].values] * 2)),
+            "completed": (("alpha", "gamma", "m"), np.ones((2, 2, 6), dtype=bool)),
+        },
+        coords={"alpha": [0.5, 1.0], "gamma": gammas, "m": widths},
+    )
+    e1["final_loss"][0] *= 3.0  # alpha = 0.5 must not be used
+    e1.attrs["protocol"] = proto
+    cheap = _fake_density([4.2427, 7.4855], gammas, widths, "{}", expo=0.8)
+    t = analysis.density_check(dens, e1=e1, cheap=cheap, width=63)
+    assert list(t.index.get_level_values("E").unique()) == [1.0, 4.243, 7.486]  # untrained E = 2.62 dropped
+    assert np.allclose(t["alpha_m"], 1.0) and np.allclose(t["r2"], 1.0)
+    assert np.allclose(t["loss_per_E"], 1.0)  # loss exactly proportional to E
+    assert t.loc[(7.486, -0.333), "loss"] == pytest.approx(2.0 * 7.4855 / 63)
+    assert np.isnan(t.loc[(1.0, -0.778), "alpha_m_cheap"])
+    assert np.allclose(t.xs(4.243, level="E")["alpha_m_cheap"], 0.8)
+    assert t.loc[(1.0, -0.778), "paper_alpha_m"] == PAPER_DENSITY_ALPHA_M[0][0]
+    assert t.loc[(7.486, -0.778), "paper_se"] == PAPER_DENSITY_ALPHA_M[4][1]
+    # without e1 the smallest trained E is the reference of loss_per_E
+    t2 = analysis.density_check(dens)
+    assert list(t2.index.get_level_values("E").unique()) == [4.243, 7.486]
+    with pytest.raises(ValueError, match="width must be one of"):
+        analysis.density_check(dens, width=64)
+    with pytest.raises(ValueError, match="same protocol"):
+        analysis.density_check(dens, e1=e1.assign_attrs(protocol="{}"))
+    with pytest.raises(ValueError, match="γ and widths"):
+        analysis.density_check(dens, e1=e1.assign_coords(gamma=[-1.0, 0.5]))

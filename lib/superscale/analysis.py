@@ -44,6 +44,9 @@ __all__ = [
     "PAPER_CHECK_SWEEPS",
     "load_paper_checks",
     "protocol_check",
+    "DENSITY_CHECK_SWEEP",
+    "load_density_check",
+    "density_check",
 ]
 
 
@@ -923,3 +926,125 @@ def large_loss_ratios(runs: dict, regime: str = "strong"):
     return pd.DataFrame(
         rows, index=pd.MultiIndex.from_tuples(index, names=["run", "law"]), columns=[f"m = {w}" for w in pw]
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The activation-density check at the paper's protocol (chapter 4)
+# --------------------------------------------------------------------------------------------
+
+#: The file with the strong γ of the density sweep trained at the paper's protocol (book/data/README.md).
+DENSITY_CHECK_SWEEP = "check-paper-density-strong"
+
+
+def _trained_densities(ds):
+    """``ds`` with a dimension ``E`` (a file with one density keeps E as a scalar coordinate), cut to
+    the densities trained at every (γ, m)."""
+    if "E" not in ds.dims:
+        ds = ds.expand_dims("E")
+    done = ds["completed"].astype(bool).all(dim=[d for d in ds["completed"].dims if d != "E"]).values
+    return ds.isel(E=np.flatnonzero(done))
+
+
+def load_density_check(name: str = DENSITY_CHECK_SWEEP):
+    """The density sweep's strong runs at the paper's protocol (chapter 4), cut to the trained
+    densities, or ``None`` when the file is not in book/data or holds no finished density.
+
+    Raises ``ValueError`` if the file does not carry the paper's protocol.
+    """
+    from .sweep import load_sweep
+
+    try:
+        ds = load_sweep(name)
+    except FileNotFoundError:
+        return None
+    if not uses_paper_protocol(ds):
+        raise ValueError(f"{name}.nc does not carry the paper's protocol (it says {ds.attrs['protocol']})")
+    ds = _trained_densities(ds)
+    if ds.sizes["E"] == 0:
+        return None
+    ds.attrs["loaded_from"] = name
+    return ds
+
+
+def density_check(dens, e1=None, cheap=None, width: int = 63):
+    """α_m and the loss at one width against the activation density E, for the strong runs of the
+    density sweep (chapter 4; the paper's Fig. 14), as a DataFrame indexed by (E, gamma).
+
+    ``dens`` holds the runs at densities E (dims E, gamma, m, as from :func:`load_density_check`).
+    ``e1`` (optional) is a sweep over α (e.g. :func:`load_paper_checks`) whose α = 1 runs at the same
+    γ, widths and protocol are the E = 1 models (the density sweep's E = 1 unit is exactly the α = 1
+    unit of the small grid); they are added as E = 1 when ``dens`` lacks it. ``cheap`` (optional) is the
+    same density sweep at another protocol (e.g. the book's ``paper-density.nc``); its α_m at the same
+    (E, γ) goes in the column ``alpha_m_cheap``.
+
+    Columns: alpha_m, se, r2 (power-law fit over all widths); loss (the final loss at ``width``);
+    loss_per_E (loss / E divided by the same at the smallest E of the table, 1 when the loss is
+    exactly proportional to E); alpha_m_cheap; paper_alpha_m, paper_se (Fig. 14b, at the paper's five
+    densities, NaN elsewhere). Raises ``ValueError`` if ``width`` is not one of the widths, or if
+    ``e1`` is given with a different protocol or without the density sweep's widths and γ.
+    """
+    import pandas as pd
+
+    from .phase import DENSITY_PAPER_E, PAPER_DENSITY_ALPHA_M, fit_exponent_grid
+
+    dens = _trained_densities(dens)
+    widths = np.asarray(dens["m"].values)
+    if int(width) not in widths.astype(int).tolist():
+        raise ValueError(
+            f"width must be one of the sweep's widths {widths.astype(int).tolist()}, got {width}"
+        )
+    gammas = np.asarray(dens["gamma"].values, dtype=float)
+    Es = np.asarray(dens["E"].values, dtype=float)
+    loss = dens["final_loss"].transpose("E", "gamma", "m").values
+    if e1 is not None and not np.any(np.isclose(Es, 1.0)):
+        if e1.attrs.get("protocol") != dens.attrs.get("protocol"):
+            raise ValueError("e1 must carry the same protocol as dens (its α = 1 runs are the E = 1 models)")
+        a1 = e1.sel(alpha=_nearest(e1["alpha"].values, 1.0))
+        if not np.isclose(float(a1["alpha"]), 1.0):
+            raise ValueError("e1 must hold α = 1 runs (the E = 1 models of the density sweep)")
+        try:
+            gsel = [_nearest(a1["gamma"].values, g) for g in gammas]
+        except ValueError:
+            gsel = []
+        if (
+            len(gsel) != gammas.size
+            or not np.allclose(gsel, gammas, atol=1e-3)
+            or not set(widths.tolist()) <= set(a1["m"].values.tolist())
+        ):
+            raise ValueError("e1 must hold the density sweep's γ and widths at α = 1")
+        sub = a1.sel(gamma=gsel, m=widths)
+        if not bool(sub["completed"].all()):
+            raise ValueError("e1's α = 1 runs at the density sweep's γ and widths are not all trained")
+        Es = np.concatenate([[1.0], Es])
+        loss = np.concatenate([sub["final_loss"].transpose("gamma", "m").values[None], loss], axis=0)
+    order = np.argsort(Es)
+    Es, loss = Es[order], loss[order]
+    grid = fit_exponent_grid(loss, widths)
+    k = int(np.flatnonzero(widths.astype(int) == int(width))[0])
+    per_e = loss[:, :, k] / Es[:, None]
+    cheap_map = {}
+    if cheap is not None:
+        c = _trained_densities(cheap)
+        cg = fit_exponent_grid(c["final_loss"].transpose("E", "gamma", "m").sel(m=widths).values, widths)
+        for a, e in enumerate(np.asarray(c["E"].values, dtype=float)):
+            for b, g in enumerate(np.asarray(c["gamma"].values, dtype=float)):
+                cheap_map[(round(e, 3), round(g, 3))] = cg.exponent[a, b]
+    rows, index = [], []
+    for a, e in enumerate(Es):
+        near = int(np.argmin(np.abs(np.asarray(DENSITY_PAPER_E) - e)))
+        pv, ps = PAPER_DENSITY_ALPHA_M[near] if abs(DENSITY_PAPER_E[near] - e) < 0.05 else (np.nan, np.nan)
+        for b, g in enumerate(gammas):
+            rows.append(
+                {
+                    "alpha_m": grid.exponent[a, b],
+                    "se": grid.se[a, b],
+                    "r2": grid.r2[a, b],
+                    "loss": loss[a, b, k],
+                    "loss_per_E": per_e[a, b] / per_e[0, b],
+                    "alpha_m_cheap": cheap_map.get((round(e, 3), round(g, 3)), np.nan),
+                    "paper_alpha_m": pv,
+                    "paper_se": ps,
+                }
+            )
+            index.append((round(float(e), 3), round(float(g), 3)))
+    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["E", "gamma"]))

@@ -228,6 +228,17 @@ GRIDS: dict[str, Grid] = {
         description="A replicate (seed 1) of the two paper-strong runs whose α_m fell just under 0.8 "
         "(γ = −0.33 at α = 0 and 0.25): is that the seed or the setting? (6 models a unit)",
     ),
+    "paper-density-strong": Grid(
+        "paper-density-strong",
+        1000,
+        PAPER_WIDTHS,
+        PAPER_GAMMAS[1:4],
+        PROTOCOLS["paper-small"],
+        Es=tuple(float(e) for e in paper_density_grid()[[8, 4, 2, 6]]),
+        description="A check of the paper's Fig. 14b at its own protocol on a CPU: paper-density's three "
+        "strong γ (−0.78, −0.56, −0.33) at E = 7.49, 4.24 first, then 2.62, 5.86 (18 models a unit; "
+        "E = 1 is the α = 1 unit of paper-small).",
+    ),
     "preview-small": Grid(
         "preview-small",
         1000,
