@@ -368,3 +368,27 @@ def test_density_check_recovers_exponent_proportional_loss_and_adds_e1():
         analysis.density_check(dens, e1=e1.assign_attrs(protocol="{}"))
     with pytest.raises(ValueError, match="γ and widths"):
         analysis.density_check(dens, e1=e1.assign_coords(gamma=[-1.0, 0.5]))
+
+
+def test_load_density_check_keeps_trained_densities_and_the_paper_protocol(tmp_path, monkeypatch):
+    import json
+
+    from superscale.training import PROTOCOLS
+
+    proto = json.dumps(PROTOCOLS["paper-small"].to_dict())
+    monkeypatch.setenv("SUPERSCALE_DATA", str(tmp_path))
+    widths = [10, 15, 25, 39, 63, 100]
+    assert analysis.load_density_check("no-such-density-file") is None
+    _fake_density([7.4855, 4.2427], [-0.5556], widths, proto, untrained_E=1).to_netcdf(
+        tmp_path / "dens-part.nc", engine="h5netcdf"
+    )
+    ds = analysis.load_density_check("dens-part")
+    assert ds["E"].values.tolist() == [7.4855] and ds.attrs["loaded_from"] == "dens-part"
+    _fake_density([7.4855], [-0.5556], widths, proto, untrained_E=0).to_netcdf(
+        tmp_path / "dens-none.nc", engine="h5netcdf"
+    )
+    assert analysis.load_density_check("dens-none") is None
+    cheap = json.dumps({**PROTOCOLS["paper-small"].to_dict(), "steps": 4000})
+    _fake_density([7.4855], [-0.5556], widths, cheap).to_netcdf(tmp_path / "dens-cheap.nc", engine="h5netcdf")
+    with pytest.raises(ValueError, match="paper's protocol"):
+        analysis.load_density_check("dens-cheap")
