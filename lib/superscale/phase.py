@@ -37,6 +37,7 @@ __all__ = [
     "PAPER_FIG5E",
     "PAPER_DENSITY_ALPHA_M",
     "DENSITY_PAPER_E",
+    "PAPER_FIG14B_LOSS",
 ]
 
 
@@ -370,6 +371,10 @@ PAPER_DENSITY_ALPHA_M: tuple[tuple[float, float], ...] = (
     (1.1, 0.1),
     (1.1, 0.2),
 )
+
+#: Losses of Fig. 14b read off the figure (about ±10 %): {E: (loss at m = 10, loss at m = 100)} for the
+#: lowest and the highest density (reference/paper.md: "≈0.7 → 0.065 (E = 1) and ≈5.6 → 0.75 (E ≈ 7.5)").
+PAPER_FIG14B_LOSS: dict[float, tuple[float, float]] = {1.0: (0.7, 0.065), 7.486: (5.6, 0.75)}
 
 
 # --------------------------------------------------------------------------------------------
