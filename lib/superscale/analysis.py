@@ -47,6 +47,7 @@ __all__ = [
     "DENSITY_CHECK_SWEEP",
     "load_density_check",
     "density_check",
+    "trained_densities",
 ]
 
 
@@ -936,9 +937,9 @@ def large_loss_ratios(runs: dict, regime: str = "strong"):
 DENSITY_CHECK_SWEEP = "check-paper-density-strong"
 
 
-def _trained_densities(ds):
+def trained_densities(ds):
     """``ds`` with a dimension ``E`` (a file with one density keeps E as a scalar coordinate), cut to
-    the densities trained at every (γ, m)."""
+    the densities trained at every (γ, m) (chapter 4)."""
     if "E" not in ds.dims:
         ds = ds.expand_dims("E")
     done = ds["completed"].astype(bool).all(dim=[d for d in ds["completed"].dims if d != "E"]).values
@@ -959,7 +960,7 @@ def load_density_check(name: str = DENSITY_CHECK_SWEEP):
         return None
     if not uses_paper_protocol(ds):
         raise ValueError(f"{name}.nc does not carry the paper's protocol (it says {ds.attrs['protocol']})")
-    ds = _trained_densities(ds)
+    ds = trained_densities(ds)
     if ds.sizes["E"] == 0:
         return None
     ds.attrs["loaded_from"] = name
@@ -987,7 +988,7 @@ def density_check(dens, e1=None, cheap=None, width: int = 63):
 
     from .phase import DENSITY_PAPER_E, PAPER_DENSITY_ALPHA_M, fit_exponent_grid
 
-    dens = _trained_densities(dens)
+    dens = trained_densities(dens)
     widths = np.asarray(dens["m"].values)
     if int(width) not in widths.astype(int).tolist():
         raise ValueError(
@@ -999,9 +1000,10 @@ def density_check(dens, e1=None, cheap=None, width: int = 63):
     if e1 is not None and not np.any(np.isclose(Es, 1.0)):
         if e1.attrs.get("protocol") != dens.attrs.get("protocol"):
             raise ValueError("e1 must carry the same protocol as dens (its α = 1 runs are the E = 1 models)")
-        a1 = e1.sel(alpha=_nearest(e1["alpha"].values, 1.0))
-        if not np.isclose(float(a1["alpha"]), 1.0):
-            raise ValueError("e1 must hold α = 1 runs (the E = 1 models of the density sweep)")
+        try:
+            a1 = e1.sel(alpha=_nearest(e1["alpha"].values, 1.0))
+        except ValueError as err:
+            raise ValueError("e1 must hold α = 1 runs (the E = 1 models of the density sweep)") from err
         try:
             gsel = [_nearest(a1["gamma"].values, g) for g in gammas]
         except ValueError:
@@ -1024,7 +1026,7 @@ def density_check(dens, e1=None, cheap=None, width: int = 63):
     per_e = loss[:, :, k] / Es[:, None]
     cheap_map = {}
     if cheap is not None:
-        c = _trained_densities(cheap)
+        c = trained_densities(cheap)
         cg = fit_exponent_grid(c["final_loss"].transpose("E", "gamma", "m").sel(m=widths).values, widths)
         for a, e in enumerate(np.asarray(c["E"].values, dtype=float)):
             for b, g in enumerate(np.asarray(c["gamma"].values, dtype=float)):
