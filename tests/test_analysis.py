@@ -237,7 +237,7 @@ def test_paper_checks_load_and_compare(tmp_path, monkeypatch):
     r = table.loc[(2.0, "weak α_m (γ ≥ 0.33)")]
     assert r["book CPU protocol"] == r["paper's protocol (ours)"]
     # a file that claims to be a paper-protocol check but is not
-    cheap.to_netcdf(tmp_path / "check-paper-small.nc", engine="h5netcdf")
+    cheap.to_netcdf(tmp_path / "paper-small-a1-2.nc", engine="h5netcdf")
     with pytest.raises(ValueError, match="paper's protocol"):
         analysis.load_paper_checks()
 

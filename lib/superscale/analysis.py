@@ -15,6 +15,10 @@ import numpy as np
 
 from .data import V2_MEAN, power_law_frequencies
 from .fit import PowerLawFit, fit_power_law
+from .paper import (  # noqa: F401  (moved to superscale.paper)
+    PAPER_FIG3_PHI,
+    PAPER_WEAK_ALPHA_M,
+)
 
 __all__ = [
     "LiveRun",
@@ -205,27 +209,7 @@ def train_live(
 # --------------------------------------------------------------------------------------------
 
 #: Sweep files tried in order by :func:`load_small_sweep`: the real grid first, then the small preview.
-SMALL_SWEEPS: tuple[str, ...] = ("paper-small", "book-small", "preview-small")
-
-#: φ_1/2 read off the paper's older Fig-3-2 (a) (α = 1, n = 1000; about ±0.03), {γ: {m: φ_1/2}} (chapter 2).
-PAPER_FIG3_PHI: dict[float, dict[int, float]] = {
-    -0.33: {10: 0.62, 15: 0.87},
-    -0.11: {10: 0.08, 15: 0.29, 25: 0.55, 39: 0.69, 63: 0.79, 100: 0.86},
-    0.11: {25: 0.07, 39: 0.15, 63: 0.30, 100: 0.46},
-}
-
-#: The paper's 9 least ambiguous weak runs, (α, α_m) read off its Fig. 4b (about ±0.03) (chapter 3).
-PAPER_WEAK_ALPHA_M: tuple[tuple[float, float], ...] = (
-    (1.25, 0.40),
-    (1.5, 0.70),
-    (1.625, 0.67),
-    (1.625, 0.56),
-    (1.75, 0.73),
-    (1.875, 0.91),
-    (1.875, 1.03),
-    (2.0, 0.95),
-    (2.0, 1.15),
-)
+SMALL_SWEEPS: tuple[str, ...] = ("short-small",)
 
 
 def load_small_sweep(names=SMALL_SWEEPS, complete_only: bool = True):
@@ -633,10 +617,10 @@ def dropped_frequent_features(ds, gamma_min: float = 0.33):
 
 #: Files with runs trained with the paper's own protocol on part of the small grid (book/data/README.md).
 PAPER_CHECK_SWEEPS: tuple[str, ...] = (
-    "check-paper-small",
-    "check-paper-strong",
-    "check-paper-strong-mid",
-    "check-paper-small-rest",
+    "paper-small-a1-2",
+    "paper-strong",
+    "paper-strong-mid",
+    "paper-small-rest",
 )
 
 
@@ -934,7 +918,7 @@ def large_loss_ratios(runs: dict, regime: str = "strong"):
 # --------------------------------------------------------------------------------------------
 
 #: The file with the strong γ of the density sweep trained at the paper's protocol (book/data/README.md).
-DENSITY_CHECK_SWEEP = "check-paper-density-strong"
+DENSITY_CHECK_SWEEP = "paper-density-strong"
 
 
 def trained_densities(ds):

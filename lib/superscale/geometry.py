@@ -23,6 +23,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .paper import (  # noqa: F401  (moved to superscale.paper)
+    PAPER_FIG5C_RATIO,
+    PAPER_FIG5D_MEAN,
+    PAPER_FIG16_PHI1,
+)
+
 __all__ = [
     "squared_overlap_distribution",
     "squared_overlap_pdf",
@@ -56,21 +62,6 @@ __all__ = [
     "PAPER_FIG16_PHI1",
     "PAPER_FIG5C_RATIO",
 ]
-
-#: The paper's Fig. 5d, mean squared overlap of norm > 1 rows vs m (read off the figure, ±5 %).
-PAPER_FIG5D_MEAN = {10: 0.10, 15: 0.068, 25: 0.040, 39: 0.026, 63: 0.016, 100: 0.0093}
-#: The paper's Fig. 16 (γ = −1): range of φ_1 over α at each m (read off the figure).
-PAPER_FIG16_PHI1 = {
-    10: (0.08, 0.33),
-    15: (0.19, 0.55),
-    25: (0.52, 0.79),
-    39: (0.70, 0.90),
-    63: (0.82, 0.95),
-    100: (0.87, 0.97),
-}
-#: The paper's Fig. 5c (γ = −0.55): variance of squared overlaps of norm > 1 rows over the random value,
-#: typical range over α and m (read off the figure); small α shows 0.0 at m = 63, 100.
-PAPER_FIG5C_RATIO = (0.45, 0.9)
 
 
 def _check_dim(m, name: str = "m", low: int = 2) -> int:

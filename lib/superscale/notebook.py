@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 
 import numpy as np
 
+from .figures import in_colab, setup_plotly
 
-def in_colab() -> bool:
-    """True when running inside Google Colab (all chapters)."""
-    return "google.colab" in sys.modules
+__all__ = ["in_colab", "seed_everything", "pick_device", "setup"]
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -55,8 +53,6 @@ def pick_device(prefer: str | None = None) -> str:
 
 def setup(seed: int = 0, device: str | None = None, quiet: bool = False) -> str:
     """Seed everything, pick the device and set up plotly; return the device (all chapters)."""
-    from .plots import setup_plotly
-
     seed_everything(seed)
     dev = pick_device(device)
     renderer = setup_plotly()

@@ -17,6 +17,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .fit import fit_power_law
+from .paper import (  # noqa: F401  (moved to superscale.paper)
+    DENSITY_PAPER_E,
+    PAPER_DENSITY_ALPHA_M,
+    PAPER_FIG1_LOSS,
+    PAPER_FIG5E,
+    PAPER_FIG14B_LOSS,
+    PAPER_LARGE_ALPHA_M,
+    PAPER_LARGE_R2,
+    PAPER_REGIONS,
+    Region,
+)
 
 __all__ = [
     "ExponentGrid",
@@ -172,42 +183,6 @@ def describe_sweep(ds) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Region:
-    """A rectangle of the (γ, α) plane drawn on the paper's Fig. 9b (chapter 4)."""
-
-    key: str
-    name: str
-    gamma: tuple[float, float]
-    alpha: tuple[float, float]
-    expected: str
-    color: str
-
-    def contains(self, gamma: float, alpha: float, tol: float = 1e-6) -> bool:
-        """True if (γ, α) lies inside the rectangle (edges included)."""
-        return (
-            self.gamma[0] - tol <= gamma <= self.gamma[1] + tol
-            and self.alpha[0] - tol <= alpha <= self.alpha[1] + tol
-        )
-
-
-#: The three regions of the paper's Fig. 9b (App. D.1), as γ and α ranges on the n = 1000 grid.
-PAPER_REGIONS: tuple[Region, ...] = (
-    Region(
-        "weak",
-        "weak superposition",
-        (0.11, 1.0),
-        (0.0, 2.0),
-        "α_m ≈ α − 1 (power law only for α > 1)",
-        "#e6a700",
-    ),
-    Region("strong-flat", "strong, flat frequencies", (-1.0, -0.33), (0.0, 1.4), "α_m ≈ 1", "#d62728"),
-    Region(
-        "strong-skewed", "strong, skewed frequencies", (-1.0, -0.11), (1.6, 2.0), "α_m ≈ 2(α − 1)", "#1f77b4"
-    ),
-)
-
-
 def region_of(gamma: float, alpha: float) -> str | None:
     """Key of the paper's region that contains (γ, α): "weak", "strong-flat", "strong-skewed" or None (chapter 4)."""
     for r in PAPER_REGIONS:
@@ -309,72 +284,6 @@ def fit_large(widths, loss, kind: str, gamma: float):
 # --------------------------------------------------------------------------------------------
 # The paper's published numbers (paper.md §4, §7), shown beside ours
 # --------------------------------------------------------------------------------------------
-
-#: Fitted α_m ± standard error of the large strong runs (γ = −1), App. D.1 / Fig. 1d.
-PAPER_LARGE_ALPHA_M: dict[str, tuple[float, float]] = {
-    "exponential": (1.01, 0.05),
-    "power": (1.0, 0.1),
-    "linear": (0.89, 0.05),
-}
-
-#: R² of the large-model fits read off Fig. 9a (about ±0.01): {regime: {kind: R²}}.
-PAPER_LARGE_R2: dict[str, dict[str, float]] = {
-    "strong": {"exponential": 0.984, "power": 0.964, "linear": 0.987},
-    "weak": {"exponential": 0.802, "power": 0.992, "linear": 0.867},
-}
-
-#: Large-model losses read off Fig. 1b (weak, γ = 0.1) and Fig. 1d (strong, γ = −1), m = 8…1024
-#: (read off a log-log figure: about ±5 %).
-PAPER_FIG1_LOSS: dict[str, dict[str, tuple[float, ...]]] = {
-    "widths": {"all": (8, 16, 32, 64, 128, 256, 512, 1024)},
-    "weak": {
-        "linear": (1.33, 1.32, 1.29, 1.22, 1.18, 1.10, 1.02, 0.87),
-        "exponential": (1.30, 1.27, 1.26, 1.15, 1.00, 0.88, 0.68, 0.40),
-        "power": (0.68, 0.87, 0.91, 0.92, 0.67, 0.55, 0.39, 0.27),
-    },
-    "strong": {
-        "linear": (1.35, 1.25, 0.98, 0.66, 0.33, 0.165, 0.075, 0.055),
-        "exponential": (1.25, 0.92, 0.57, 0.20, 0.12, 0.046, 0.033, 0.011),
-        "power": (0.54, 0.41, 0.31, 0.155, 0.088, 0.028, 0.030, 0.0087),
-    },
-}
-
-#: Ranges of the strong-regime α_m read off Fig. 5e (γ = −0.78, −0.56, −0.33): (α, low, high).
-PAPER_FIG5E: tuple[tuple[float, float, float], ...] = (
-    (0.0, 0.8, 0.9),
-    (0.125, 0.8, 0.9),
-    (0.25, 0.8, 0.9),
-    (0.375, 0.8, 0.9),
-    (0.5, 0.8, 0.9),
-    (0.625, 0.8, 0.9),
-    (0.75, 0.85, 1.2),
-    (0.875, 0.85, 1.2),
-    (1.0, 0.85, 1.2),
-    (1.125, 0.85, 1.2),
-    (1.25, 0.85, 1.2),
-    (1.375, 1.2, 1.3),
-    (1.5, 1.25, 1.5),
-    (1.625, 1.4, 1.55),
-    (1.75, 1.45, 1.8),
-    (1.875, 1.85, 1.95),
-    (2.0, 2.05, 2.25),
-)
-
-#: The paper's activation densities of Fig. 14b (E = 1 + s(H_1000 − 1), s = 0, 1/4, …, 1), approximately.
-DENSITY_PAPER_E: tuple[float, ...] = (1.0, 2.621, 4.243, 5.864, 7.486)
-
-#: α_m ± standard error of Fig. 14b at those densities (α = 1, one strong γ the paper does not name).
-PAPER_DENSITY_ALPHA_M: tuple[tuple[float, float], ...] = (
-    (1.12, 0.06),
-    (1.12, 0.08),
-    (1.1, 0.1),
-    (1.1, 0.1),
-    (1.1, 0.2),
-)
-
-#: Losses of Fig. 14b read off the figure (about ±10 %): {E: (loss at m = 10, loss at m = 100)} for the
-#: lowest and the highest density (reference/paper.md: "≈0.7 → 0.065 (E = 1) and ≈5.6 → 0.75 (E ≈ 7.5)").
-PAPER_FIG14B_LOSS: dict[float, tuple[float, float]] = {1.0: (0.7, 0.065), 7.486: (5.6, 0.75)}
 
 
 # --------------------------------------------------------------------------------------------

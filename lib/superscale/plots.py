@@ -1,137 +1,32 @@
-"""Plotting helpers shared by all chapters: plotly set-up, built-in sliders, a common style.
+"""Chapter figures not yet moved into their chapter's module (see :mod:`superscale.chapters`).
 
-Figures in the static book must draw with no kernel and no internet. The book build (``make book``)
-sets ``SUPERSCALE_BOOK_BUILD=1``; figures are then written as plain HTML that expects ``window.Plotly``,
-which the book loads once per page from its own static files. Elsewhere (Jupyter, nbval) plotly.js is
-embedded once by ``init_notebook_mode``; in Colab plotly's own ``colab`` renderer is used.
+The shared figure layer (renderer, built-in slider, colours) is :mod:`superscale.figures`.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence  # noqa: F401
+from typing import Any  # noqa: F401
 
 import numpy as np
 
-BOOK_RENDERER = "superscale_book"
-#: Colours used consistently: weak superposition (gamma > 0) warm, strong (gamma < 0) cool.
-COLORSCALE_GAMMA = "RdBu"
-COLORSCALE_ALPHA = "Viridis"
-TEMPLATE = "plotly_white"
-
-
-def _book_renderer():
-    from plotly.io import to_html
-    from plotly.io._base_renderers import HtmlRenderer
-
-    class BookRenderer(HtmlRenderer):
-        """text/html without plotly.js and without MathJax: the book page provides plotly.js."""
-
-        def to_mimebundle(self, fig_dict):
-            html = to_html(
-                fig_dict,
-                include_plotlyjs=False,
-                include_mathjax=False,
-                full_html=False,
-                default_width="100%",
-                default_height=500,
-                validate=False,
-                config={"responsive": True, "displaylogo": False},
-            )
-            return {"text/html": html}
-
-    return BookRenderer()
-
-
-def setup_plotly() -> str:
-    """Choose the plotly renderer for where the chapter runs and return its name (all chapters).
-
-    Must be called in a top-level cell before any figure, never first inside an ipywidgets
-    ``interact``: embedding plotly.js through an Output widget stalls the notebook executor.
-    """
-    import plotly.graph_objects as go
-    import plotly.io as pio
-
-    from .notebook import in_colab
-
-    # plotly_white, with powers of ten (10⁻³) instead of SI prefixes (1m, 100µ) on log axes
-    tpl = go.layout.Template(pio.templates[TEMPLATE])
-    tpl.layout.xaxis.exponentformat = "power"
-    tpl.layout.yaxis.exponentformat = "power"
-    pio.templates["superscale"] = tpl
-    pio.templates.default = "superscale"
-    if in_colab():
-        pio.renderers.default = "colab"
-    elif os.environ.get("SUPERSCALE_BOOK_BUILD") == "1":
-        pio.renderers[BOOK_RENDERER] = _book_renderer()
-        pio.renderers.default = BOOK_RENDERER
-    else:
-        from plotly.offline import init_notebook_mode
-
-        init_notebook_mode(connected=False)
-    return pio.renderers.default
-
-
-def slider_figure(
-    steps: Sequence[Any],
-    make_traces: Callable[[Any], list],
-    *,
-    label: Callable[[Any], str] = str,
-    prefix: str = "",
-    title: Callable[[Any], str] | None = None,
-    active: int = 0,
-    layout: dict | None = None,
-    base=None,
-):
-    """A figure with a plotly built-in slider: one precomputed set of traces per step.
-
-    ``make_traces(step)`` returns the traces shown at that step; all steps must return the same
-    number of traces. Moving the slider only toggles visibility, so it works in the static book
-    with no kernel. ``base`` is an optional empty figure (e.g. from ``make_subplots``); traces
-    then carry their own ``xaxis``/``yaxis``. Used by chapters 1-6 for every "move the slider" figure.
-    """
-    import plotly.graph_objects as go
-
-    if len(steps) == 0:
-        raise ValueError("steps must hold at least one value")
-    if not 0 <= active < len(steps):
-        raise ValueError(f"active must be in [0, {len(steps) - 1}], got {active}")
-    fig = base if base is not None else go.Figure()
-    counts = []
-    for k, s in enumerate(steps):
-        traces = make_traces(s)
-        counts.append(len(traces))
-        for tr in traces:
-            tr.visible = k == active
-            fig.add_trace(tr)
-    if len(set(counts)) != 1:
-        raise ValueError(f"make_traces must return the same number of traces for every step, got {counts}")
-    per = counts[0]
-    slider_steps = []
-    for k, s in enumerate(steps):
-        mask = [False] * (per * len(steps))
-        mask[k * per : (k + 1) * per] = [True] * per
-        relayout = {"title.text": title(s)} if title else {}
-        slider_steps.append(dict(method="update", label=label(s), args=[{"visible": mask}, relayout]))
-    fig.update_layout(
-        sliders=[dict(active=active, currentvalue={"prefix": prefix}, pad={"t": 50}, steps=slider_steps)],
-        **(layout or {}),
-    )
-    if title:
-        fig.update_layout(title_text=title(steps[active]))
-    return fig
-
-
-def log_spaced_ranks(n: int, points: int) -> np.ndarray:
-    """About ``points`` distinct integers from 1 to n, evenly spaced in log: keeps log-log figures light (all chapters)."""
-    return np.unique(np.round(np.logspace(0, np.log10(n), points)).astype(int))
-
-
-def log_ticks(lo: float, hi: float) -> list[float]:
-    """Powers of ten covering [lo, hi], for tick marks on log axes (chapters 1-6)."""
-    a, b = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
-    return [10.0**k for k in range(a, b + 1)]
+from .figures import (  # noqa: F401
+    BOOK_RENDERER,
+    COLOR_STRONG,
+    COLOR_WEAK,
+    COLORSCALE_ALPHA,
+    COLORSCALE_GAMMA,
+    KIND_COLORS,
+    KIND_LABELS,
+    TEMPLATE,
+    alpha_color,
+    gamma_color,
+    log_spaced_ranks,
+    setup_plotly,
+    slider_figure,
+    strong_gamma_color,
+    width_color,
+)
 
 
 def frequency_traces(alpha: float, n: int = 1000, E: float = 1.0, m_max: int | None = None) -> list:
@@ -249,14 +144,6 @@ def rank_frequency_figure(curves: dict, fits: dict | None = None):
 # Chapter 2: the toy model, weight decay as the dial of superposition
 # --------------------------------------------------------------------------------------------
 
-#: Colour of the weak-superposition (γ > 0) and strong-superposition (γ < 0) examples in chapters 2-3.
-COLOR_WEAK = "#d6604d"
-COLOR_STRONG = "#2166ac"
-
-
-def _gamma_color(g: float) -> str:
-    return COLOR_WEAK if g > 0 else COLOR_STRONG
-
 
 def gram_slider_figure(run, top: int = 40, pair: tuple[int, int] = (0, 1)):
     """Chapter 2: heat maps of W Wᵀ (top ``top`` features) for two live models, with a slider over training steps.
@@ -331,7 +218,7 @@ def live_run_figure(run):
     )
     ranks = np.arange(1, run.n + 1)
     for k, g in enumerate(run.gammas):
-        col = _gamma_color(g) if run.gammas.size <= 2 else None
+        col = gamma_color(g) if run.gammas.size <= 2 else None
         name = f"γ = {g:+g}"
         fig.add_trace(
             go.Scatter(
@@ -388,7 +275,7 @@ def decay_growth_figure(eta: float = 1e-2, gammas=(0.5, 1.0, -0.5, -1.0)):
                 y=dr,
                 mode="lines",
                 name=f"γ = {g:+g}",
-                line=dict(color=_gamma_color(g), dash="solid" if abs(g) == 1 else "dash"),
+                line=dict(color=gamma_color(g), dash="solid" if abs(g) == 1 else "dash"),
             )
         )
     fig.add_hline(y=0, line=dict(color="gray", width=1))
@@ -401,31 +288,6 @@ def decay_growth_figure(eta: float = 1e-2, gammas=(0.5, 1.0, -0.5, -1.0)):
 # --------------------------------------------------------------------------------------------
 # Chapter 4: strong superposition, the phase diagram of α_m, activation density, the large model
 # --------------------------------------------------------------------------------------------
-
-#: Colours of the large model's three frequency laws (as in the paper's Fig. 1).
-KIND_COLORS = {"exponential": "#1f77b4", "power": "#ff7f0e", "linear": "#2ca02c"}
-KIND_LABELS = {
-    "exponential": "exponential e<sup>−i/400</sup>",
-    "power": "power law i<sup>−1.2</sup>",
-    "linear": "linear n − i",
-}
-
-
-def strong_gamma_color(gamma: float) -> str:
-    """Colour of a decay γ on a blue (γ = −1, strong) to red (γ = +1, weak) scale, never near white (chapter 4)."""
-    from plotly.colors import sample_colorscale
-
-    g = float(np.clip(gamma, -1.0, 1.0))
-    t = 0.5 + np.sign(g) * (0.18 + 0.32 * abs(g)) if g != 0 else 0.5
-    return sample_colorscale(COLORSCALE_GAMMA, [1.0 - t])[0]
-
-
-def alpha_color(alpha: float, lo: float = 0.0, hi: float = 2.0) -> str:
-    """Colour of a frequency exponent α on the Viridis scale over [lo, hi] (chapter 4)."""
-    from plotly.colors import sample_colorscale
-
-    t = float(np.clip((alpha - lo) / (hi - lo), 0.0, 1.0)) if hi > lo else 0.5
-    return sample_colorscale(COLORSCALE_ALPHA, [t])[0]
 
 
 def loss_width_traces(
@@ -1648,7 +1510,7 @@ def norm_hist_traces(ds, gamma: float, alpha: float, m: int) -> list:
     norms = np.asarray(ds["row_norm"].sel(**sel).values, dtype=float)
     n = norms.size
     ranks = log_spaced_ranks(n, 300)
-    col = _gamma_color(float(sel["gamma"]))
+    col = gamma_color(float(sel["gamma"]))
     width = float(centers[1] - centers[0]) if centers.size > 1 else 0.02
     return [
         go.Bar(
@@ -1728,14 +1590,6 @@ def norm_hist_slider_figure(ds, alpha: float = 1.0, m: int = 100, active: int | 
         active=active,
         base=_norm_hist_base(int(ds.sizes["feature"]), m),
     )
-
-
-def width_color(m: float, lo: float = 10, hi: float = 100) -> str:
-    """Colour of a width m on the Viridis scale in log m over [lo, hi] (chapters 2-3)."""
-    from plotly.colors import sample_colorscale
-
-    t = float(np.clip(np.log(m / lo) / np.log(hi / lo), 0, 1)) if hi > lo else 0.5
-    return sample_colorscale(COLORSCALE_ALPHA, [t])[0]
 
 
 def phi_gamma_traces(ds, alpha: float) -> list:
@@ -1891,7 +1745,7 @@ def live_model_figure(run, k: int = 0, top: int = 40):
     )
     fig.add_trace(
         go.Scatter(
-            x=np.arange(1, run.n + 1), y=norms, mode="markers", marker=dict(color=_gamma_color(g), size=5)
+            x=np.arange(1, run.n + 1), y=norms, mode="markers", marker=dict(color=gamma_color(g), size=5)
         ),
         row=1,
         col=2,
