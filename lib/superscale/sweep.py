@@ -75,6 +75,10 @@ class Grid:
     seeds: tuple[int, ...] = (0,)
     description: str = ""
     extra: dict = field(default_factory=dict)
+    #: Train each (γ, m) as its own unit (``("gamma", "m")``): smaller pieces of work for a CPU, run
+    #: γ by γ and narrow widths first. The data stream of a model depends only on its data key, so a
+    #: model trained in a split unit is bitwise the one trained with its whole group.
+    split: tuple[str, ...] = ()
 
     def validate(self) -> Grid:
         """Check every setting before any work; ``ValueError`` names the parameter and its range."""
@@ -95,6 +99,8 @@ class Grid:
         for s in self.seeds:
             if not (isinstance(s, (int, np.integer)) and s >= 0):
                 raise ValueError(f"seed must be an integer >= 0, got {s!r}")
+        if not set(self.split) <= {"gamma", "m"}:
+            raise ValueError(f"split must name only 'gamma' and/or 'm', got {self.split!r}")
         self.protocol.validate()
         for sp in self.specs():
             sp.validate(self.n)
@@ -116,7 +122,17 @@ class Grid:
                             for g in self.gammas
                         ]
                         out.append((uid, specs))
-        return out
+        if not self.split:
+            return out
+        parts = []
+        for k, (uid, specs) in enumerate(out):
+            for g in self.gammas if "gamma" in self.split else [None]:
+                for m in self.widths if "m" in self.split else [None]:
+                    sub = [sp for sp in specs if (g is None or sp.gamma == g) and (m is None or sp.m == m)]
+                    tag = (f"_g{g:+.3f}" if g is not None else "") + (f"_m{m}" if m is not None else "")
+                    gi = self.gammas.index(g) if g is not None else 0
+                    parts.append(((gi, m or 0, k), uid + tag, sub))
+        return [(uid, sub) for _, uid, sub in sorted(parts, key=lambda t: t[0])]
 
     def specs(self) -> list[ModelSpec]:
         return [sp for _, sps in self.units() for sp in sps]
@@ -125,6 +141,8 @@ class Grid:
         """JSON-able description of everything that determines the results."""
         d = asdict(self)
         d.pop("description")
+        if not d["split"]:
+            d.pop("split")  # unsplit grids keep the settings (and output folders) they always had
         d["protocol"] = self.protocol.to_dict()
         return json.loads(json.dumps(d))
 
@@ -167,7 +185,9 @@ GRIDS: dict[str, Grid] = {
         kinds=("power", "exponential", "linear"),
         scale=400.0,
         description="The paper's large model (exp-17): n = 10240, widths 8..1024, γ ∈ {−1, 0.1}, "
-        "power law i^-1.2, exponential e^(-i/400), linear; batch 2048, 20 000 steps as in the paper's text.",
+        "power law i^-1.2, exponential e^(-i/400), linear; batch 2048, 20 000 steps as in the paper's text. "
+        "One unit a (γ, m, law): strong first, narrow widths first.",
+        split=("gamma", "m"),
     ),
     "book-small": Grid(
         "book-small",
@@ -313,6 +333,23 @@ def _unit_path(out: Path, uid: str) -> Path:
     return out / "units" / f"{uid}.npz"
 
 
+def _checkpoint_path(out: Path, uid: str) -> Path:
+    return out / "units" / f"{uid}.ckpt.npz"
+
+
+def checkpoint_progress(path: str | Path) -> dict | None:
+    """Steps done and training seconds of a unit's checkpoint (the sweeps), or None when there is none."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+    except (OSError, ValueError, KeyError):
+        return None
+    return {"step": int(meta["step"]), "seconds": round(float(meta["seconds"]), 1)}
+
+
 def _claim(path: Path) -> bool:
     """Claim a unit for this process (``UNIT.claim`` holds host and pid); False if a live process
     on this host holds it. Claims of dead processes or other hosts' stale claims are taken over only
@@ -378,10 +415,14 @@ def run_grid(
     max_units: int | None = None,
     max_mem_gb: float = 2.0,
     only: list[int] | None = None,
+    checkpoint_every: float = 300.0,
 ) -> list[str]:
     """Train the grid's unfinished units of this shard; returns the unit ids trained (the sweeps).
 
-    Validates the grid and the output directory before any work.
+    Validates the grid and the output directory before any work. While a unit trains, its whole
+    training state is saved every ``checkpoint_every`` seconds to ``OUT/units/UNIT.ckpt.npz``; a run
+    stopped at any point and started again continues from there (bitwise the same result), so at most
+    ``checkpoint_every`` seconds of work are lost. The checkpoint is removed once the unit is stored.
     """
     import torch
 
@@ -407,7 +448,7 @@ def run_grid(
             break
         if not _claim(path):
             continue  # another live process on this machine is training it
-        t0 = time.time()
+        ckpt = _checkpoint_path(out, uid)
         res = train_models(
             specs,
             grid.n,
@@ -416,8 +457,10 @@ def run_grid(
             progress=progress,
             max_mem_gb=max_mem_gb,
             desc=f"{grid.name} {uid}",
+            checkpoint=ckpt,
+            checkpoint_every=checkpoint_every,
         )
-        secs = time.time() - t0
+        secs = float(sum(r.seconds for r in res))  # training and evaluation, over every resumed piece
         arrays = {
             "m": np.array([r.spec.m for r in res]),
             "gamma": np.array([r.spec.gamma for r in res]),
@@ -453,6 +496,7 @@ def run_grid(
             np.savez(f, **arrays)
 
         _atomic_write_bytes(path, write)
+        ckpt.unlink(missing_ok=True)
         path.with_suffix(".claim").unlink(missing_ok=True)
         done.append(uid)
         if progress:
@@ -461,7 +505,8 @@ def run_grid(
 
 
 def grid_status(grid: Grid, out: str | Path) -> dict:
-    """Finished and missing units of a grid in an output directory (the sweeps)."""
+    """Finished and missing units of a grid in an output directory (the sweeps); ``in_progress`` gives,
+    for each unit with a checkpoint, the steps done (of ``steps``) and its training seconds so far."""
     out = Path(out)
     _check_out(grid, out, create=False)
     units = [uid for uid, _ in grid.units()]
@@ -470,10 +515,17 @@ def grid_status(grid: Grid, out: str | Path) -> dict:
     for u in fin:
         with np.load(_unit_path(out, u)) as z:
             secs += float(z["seconds"])
+    missing = [u for u in units if u not in fin]
+    running = {}
+    for u in missing:
+        prog = checkpoint_progress(_checkpoint_path(out, u))
+        if prog is not None:
+            running[u] = {**prog, "steps": grid.protocol.steps}
     return {
         "grid": grid.name,
         "finished": fin,
-        "missing": [u for u in units if u not in fin],
+        "missing": missing,
+        "in_progress": running,
         "seconds": secs,
     }
 
@@ -841,6 +893,12 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--max-units", type=int, help="stop after this many units")
             p.add_argument("--units", help="comma-separated unit indices (run order, see `status`) to run")
             p.add_argument("--max-mem-gb", type=float, default=2.0)
+            p.add_argument(
+                "--checkpoint-every",
+                type=float,
+                default=300.0,
+                help="seconds between saves of a unit's training state (default 300)",
+            )
             p.add_argument("--quiet", action="store_true")
         if name == "merge":
             p.add_argument("--to", required=True, help="the merged .nc file")
@@ -892,6 +950,7 @@ def main(argv: list[str] | None = None) -> int:
                 max_units=args.max_units,
                 only=[int(k) for k in args.units.split(",")] if args.units else None,
                 max_mem_gb=args.max_mem_gb,
+                checkpoint_every=args.checkpoint_every,
             )
             st = grid_status(grid, out)
             print(f"{grid.name}: {len(st['finished'])}/{len(grid.units())} units finished in {out}")

@@ -19,11 +19,13 @@ forward/backward (:func:`sparse_loss_grad`) is checked against autograd in ``tes
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -669,6 +671,8 @@ def train_models(
     max_mem_gb: float = 2.0,
     mode: str | None = None,
     desc: str | None = None,
+    checkpoint: str | Path | None = None,
+    checkpoint_every: float = 300.0,
 ) -> list[TrainResult]:
     """Train many toy models at once with the sparse batched engine (chapters 2-5; the sweeps).
 
@@ -679,7 +683,17 @@ def train_models(
     On CPU, results are bitwise reproducible for the same specs, protocol and thread count.
     ``mode`` (see :func:`sparse_loss_grad`) defaults to :func:`engine_mode`: the fused Numba kernel on
     CPU, PyTorch products elsewhere.
+
+    ``checkpoint`` (a file path) makes training resumable inside a model: the whole training state
+    (weights, optimizer moments, step, loss-curve accumulators, the data generator's state) is written
+    there atomically every ``checkpoint_every`` seconds of training, and a later call with the same
+    specs, protocol and path continues from it. The result is bitwise identical to an uninterrupted run
+    (same device and thread count). A checkpoint of other specs or another protocol raises ``ValueError``.
+    With several data distributions among ``specs`` each gets its own file (``PATH.1``, ``PATH.2``, …).
+    The caller removes the file when the results are safely stored.
     """
+    if checkpoint_every <= 0 or not math.isfinite(checkpoint_every):
+        raise ValueError(f"checkpoint_every must be a positive number of seconds, got {checkpoint_every!r}")
     mode = engine_mode(device) if mode is None else mode
     if mode not in ("fused", "auto", "dense", "sparse"):
         raise ValueError(f"mode must be one of 'fused', 'auto', 'dense', 'sparse' (got {mode!r})")
@@ -689,7 +703,10 @@ def train_models(
     for idx, sp in enumerate(specs):
         groups.setdefault(sp.data_key(), []).append(idx)
     results: list[TrainResult | None] = [None] * len(specs)
-    for key, idxs in groups.items():
+    for gi, (key, idxs) in enumerate(groups.items()):
+        ckpt = None
+        if checkpoint is not None:
+            ckpt = Path(checkpoint) if gi == 0 else Path(f"{checkpoint}.{gi}")
         res = _train_group(
             [specs[i] for i in idxs],
             n,
@@ -699,13 +716,63 @@ def train_models(
             max_mem_gb,
             mode,
             desc or f"{key[0]} α={key[1]:g} E={key[2]:.3g} seed={key[4]}",
+            ckpt,
+            checkpoint_every,
         )
         for i, r in zip(idxs, res, strict=False):
             results[i] = r
     return results  # type: ignore[return-value]
 
 
-def _train_group(specs, n, protocol, device, progress, max_mem_gb, mode, desc):
+_STATE_TENSORS = ("W", "b", "mW", "vW", "mb", "vb", "curve_acc")
+
+
+def _fingerprint(specs, n, protocol, mode) -> str:
+    """What a checkpoint must match to be resumed: the models, n, the protocol and the engine mode."""
+    return json.dumps(
+        {"specs": [asdict(sp) for sp in specs], "n": n, "protocol": protocol.to_dict(), "mode": mode},
+        sort_keys=True,
+    )
+
+
+def _save_checkpoint(path: Path, fingerprint: str, step: int, secs: float, gen, chunks) -> None:
+    """The whole training state after ``step`` steps, written atomically (npz, no pickle)."""
+    arrays = {"generator": gen.get_state().cpu().numpy()}
+    meta = {"fingerprint": fingerprint, "step": step, "seconds": secs, "chunks": []}
+    for k, c in enumerate(chunks):
+        for name in _STATE_TENSORS:
+            arrays[f"c{k}_{name}"] = getattr(c, name).cpu().numpy()
+        arrays[f"c{k}_curve"] = np.stack(c.curve) if c.curve else np.zeros((0, len(c.specs)))
+        meta["chunks"].append({"frac": c.frac, "mode": c.mode})
+    arrays["meta"] = np.array(json.dumps(meta))
+    from .io import atomic_write
+
+    atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def _load_checkpoint(path: Path, fingerprint: str, gen, chunks, device) -> tuple[int, float]:
+    """Restore the state saved by :func:`_save_checkpoint` into ``gen`` and ``chunks``; returns
+    (steps done, training seconds so far)."""
+    import torch
+
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        if meta["fingerprint"] != fingerprint:
+            raise ValueError(
+                f"checkpoint {str(path)!r} belongs to other models or another protocol; "
+                "remove it or train into another output directory"
+            )
+        gen.set_state(torch.as_tensor(z["generator"]))
+        for k, c in enumerate(chunks):
+            for name in _STATE_TENSORS:
+                getattr(c, name).copy_(torch.as_tensor(z[f"c{k}_{name}"], device=device))
+            c.curve = list(z[f"c{k}_curve"])
+            c.frac = meta["chunks"][k]["frac"]
+            c.mode = meta["chunks"][k]["mode"]
+    return int(meta["step"]), float(meta["seconds"])
+
+
+def _train_group(specs, n, protocol, device, progress, max_mem_gb, mode, desc, ckpt=None, ckpt_every=300.0):
     import torch
 
     sp0 = specs[0]
@@ -728,16 +795,24 @@ def _train_group(specs, n, protocol, device, progress, max_mem_gb, mode, desc):
         c.auto = mode == "auto"
     fac = protocol.lr_factors()
     every = max(protocol.steps // protocol.log_points, 1)
-    t0 = time.perf_counter()
-    it = range(protocol.steps)
+    start, done_secs = 0, 0.0
+    fp = _fingerprint(specs, n, protocol, mode) if ckpt is not None else ""
+    if ckpt is not None and ckpt.exists():
+        start, done_secs = _load_checkpoint(ckpt, fp, gen, chunks, device)
+    t0 = time.perf_counter() - done_secs
+    last_save = time.perf_counter()
+    it = range(start, protocol.steps)
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(it, desc=desc, leave=False, mininterval=2.0)
+        bar = tqdm(it, desc=desc, leave=False, mininterval=2.0, initial=start, total=protocol.steps)
         it = bar
     with torch.no_grad():
         for step in it:
+            if ckpt is not None and time.perf_counter() - last_save >= ckpt_every and step > start:
+                _save_checkpoint(ckpt, fp, step, time.perf_counter() - t0, gen, chunks)
+                last_save = time.perf_counter()
             batch = sample_sparse(p_t, protocol.batch, gen)
             f = float(fac[step])
             for c in chunks:
