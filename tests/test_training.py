@@ -181,3 +181,35 @@ def test_plain_loop_runs_and_bad_protocol():
         tr.Protocol(steps=-5).validate()
     with pytest.raises(ValueError, match="m \\(hidden width\\)"):
         tr.ModelSpec(40, 0.1).validate(40)
+
+
+def test_counts_sampler_has_the_dense_samplers_distribution():
+    """sample_sparse_counts draws x_i = u_i v_i with u_i ~ Bernoulli(p_i) independent: per-feature rates,
+    a pair's co-occurrence and the per-sample number of active features match within 4 standard errors."""
+    import torch
+
+    n, B, T = 40, 256, 300
+    p = torch.linspace(0.6, 0.01, n)
+    g = torch.Generator().manual_seed(3)
+    u = np.concatenate([tr.sample_sparse_counts(p, B, g).dense().numpy() > 0 for _ in range(T)])
+    N = B * T
+    pn = p.numpy().astype(float)
+    se = np.sqrt(pn * (1 - pn) / N)
+    assert np.all(np.abs(u.mean(0) - pn) < 4 * se + 1e-12)
+    both = (u[:, 0] & u[:, 1]).mean()
+    p01 = pn[0] * pn[1]
+    assert abs(both - p01) < 4 * np.sqrt(p01 * (1 - p01) / N)
+    k = u.sum(1)
+    assert abs(k.var() - (pn * (1 - pn)).sum()) < 0.05 * (pn * (1 - pn)).sum()
+    # no feature appears twice in one sample, rows come sorted, values lie in (0, 2)
+    b = tr.sample_sparse_counts(p, B, g)
+    assert b.n_rows + b.n_empty == B
+    x = b.dense().numpy()
+    assert x.shape == (B, n) and x.min() >= 0 and x.max() < 2
+
+
+def test_protocol_sampler_is_checked_and_kept_out_of_old_descriptions():
+    with pytest.raises(ValueError, match="sampler"):
+        tr.Protocol(sampler="fast").validate()
+    assert "sampler" not in tr.PROTOCOLS["paper-small"].to_dict()
+    assert tr.PROTOCOLS["paper-large"].to_dict()["sampler"] == "counts"
