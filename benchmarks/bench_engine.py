@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from superscale.data import power_law_frequencies, sample_features
-from superscale.sweep import PAPER_GAMMAS, PAPER_WIDTHS
+from superscale.paper import PAPER_GAMMAS, PAPER_WIDTHS
 from superscale.training import (
     SPARSE_BELOW,
     ModelSpec,

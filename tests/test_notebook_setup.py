@@ -6,7 +6,7 @@ import numpy as np
 import plotly.io as pio
 import pytest
 
-from superscale import bookdata, notebook, plots
+from superscale import bookdata, figures, notebook, plots
 
 
 def test_pick_device_cpu_and_errors():
@@ -32,9 +32,11 @@ def test_seed_everything_is_reproducible():
 
 def test_book_renderer_omits_plotlyjs(monkeypatch):
     monkeypatch.setenv("SUPERSCALE_BOOK_BUILD", "1")
-    assert plots.setup_plotly() == plots.BOOK_RENDERER
-    fig = plots.frequency_figure(1.0, n=100)
-    bundle = pio.renderers[plots.BOOK_RENDERER].to_mimebundle(fig.to_dict())
+    assert figures.setup_plotly() == figures.BOOK_RENDERER
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Scatter(x=np.arange(100), y=1.0 / np.arange(1, 101)))
+    bundle = pio.renderers[figures.BOOK_RENDERER].to_mimebundle(fig.to_dict())
     html = bundle["text/html"]
     assert "Plotly.newPlot" in html
     assert len(html) < 200_000  # no embedded plotly.js (which is about 4.8 MB)
@@ -45,7 +47,7 @@ def test_slider_figure_steps_toggle_visibility():
     import plotly.graph_objects as go
 
     steps = [1, 2, 3]
-    fig = plots.slider_figure(steps, lambda s: [go.Scatter(y=[s, s]), go.Scatter(y=[0, s])], prefix="k = ")
+    fig = figures.slider_figure(steps, lambda s: [go.Scatter(y=[s, s]), go.Scatter(y=[0, s])], prefix="k = ")
     assert len(fig.data) == 6
     sl = fig.layout.sliders[0]
     assert len(sl.steps) == 3
@@ -54,9 +56,9 @@ def test_slider_figure_steps_toggle_visibility():
         assert sum(vis) == 2 and vis[2 * k] and vis[2 * k + 1]
     assert [t.visible for t in fig.data] == [True, True, False, False, False, False]
     with pytest.raises(ValueError, match="same number"):
-        plots.slider_figure([1, 2], lambda s: [go.Scatter()] * s)
+        figures.slider_figure([1, 2], lambda s: [go.Scatter()] * s)
     with pytest.raises(ValueError, match="active"):
-        plots.slider_figure([1, 2], lambda s: [go.Scatter()], active=5)
+        figures.slider_figure([1, 2], lambda s: [go.Scatter()], active=5)
 
 
 def test_frequency_slider_has_all_alphas():

@@ -223,36 +223,13 @@ def test_least_ambiguous_picks_weak_runs_with_smallest_worst_case():
         phase.least_ambiguous(A, GAMMAS, ALPHAS, k=0)
 
 
-def test_large_cpu_grid_units_are_single_models_strong_first():
-    g = phase.large_cpu_grid(widths=(8, 16, 32), steps=10, batch=16)
-    units = g.units()
-    assert len(units) == 3 * 2 * 3 and all(len(s) == 1 for _, s in units)
-    assert all(s[0].gamma < 0 for _, s in units[:9]) and all(s[0].gamma > 0 for _, s in units[9:])
-    assert [s[0].m for _, s in units[:9]] == [8, 8, 8, 16, 16, 16, 32, 32, 32]
-    assert len({u for u, _ in units}) == len(units)
-    assert (
-        g.protocol.eval_samples == 1600 and g.protocol.schedule == "large" and g.protocol.grad_scale == 100.0
-    )
-    with pytest.raises(ValueError, match="widths"):
-        phase.large_cpu_grid(widths=(8, 20000))
-    with pytest.raises(ValueError, match="steps"):
-        phase.large_cpu_grid(steps=0)
-
-
-def test_large_cpu_run_and_merge_end_to_end(tmp_path):
-    xr = pytest.importorskip("xarray")
-    args = ["--widths", "4,8,16", "--steps", "5", "--batch", "16", "--eval-samples", "64", "--n", "64"]
-    out = str(tmp_path / "run")
-    assert phase.main(["run", *args, "--out", out]) == 0
-    assert phase.main(["merge", *args, "--out", out, "--to", str(tmp_path / "l.nc")]) == 0
-    ds = xr.open_dataset(tmp_path / "l.nc", engine="h5netcdf")
-    assert ds["final_loss"].dims == ("kind", "gamma", "m") and bool(ds["completed"].all())
-    assert "sweep large-cpu" in phase.describe_sweep(ds) or "large-cpu" in phase.describe_sweep(ds)
-    assert phase.main(["merge", *args, "--out", out]) == 2  # no --to
-
-
 def test_loss_width_figure():
     fig = plots.loss_width_figure(WIDTHS, {"a": 1.0 / WIDTHS, "b": 2.0 / WIDTHS}, min_width=15)
     assert len(fig.data) == 4 and "α<sub>m</sub> = 1.00" in fig.data[0].name
     fig = plots.loss_width_figure(WIDTHS, {"a": 1.0 / WIDTHS}, min_width=63)
     assert "no fit" in fig.data[0].name
+
+
+def test_phase_is_no_longer_a_command_line_of_its_own():
+    # the large model's CPU run is `python -m superscale.sweep large` (tests/test_sweep.py)
+    assert not hasattr(phase, "main") and not hasattr(phase, "large_cpu_grid")

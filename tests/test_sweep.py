@@ -153,6 +153,41 @@ def test_cli_end_to_end(tmp_path):
         assert "python -m superscale.sweep merge quick" in ds.attrs["command"]
 
 
+def test_large_cpu_grid_units_are_single_models_strong_first():
+    g = sweep.large_cpu_grid(widths=(8, 16, 32), steps=10, batch=16)
+    units = g.units()
+    assert len(units) == 3 * 2 * 3 and all(len(s) == 1 for _, s in units)
+    assert all(s[0].gamma < 0 for _, s in units[:9]) and all(s[0].gamma > 0 for _, s in units[9:])
+    assert [s[0].m for _, s in units[:9]] == [8, 8, 8, 16, 16, 16, 32, 32, 32]
+    assert len({u for u, _ in units}) == len(units)
+    assert (
+        g.protocol.eval_samples == 1600 and g.protocol.schedule == "large" and g.protocol.grad_scale == 100.0
+    )
+    # same settings as the paper-large grid apart from what was reduced, so old run folders stay valid
+    base = sweep.get_grid("paper-large")
+    assert (g.kinds, g.alphas, g.scale) == (base.kinds, base.alphas, base.scale)
+    with pytest.raises(ValueError, match="widths"):
+        sweep.large_cpu_grid(widths=(8, 20000))
+    with pytest.raises(ValueError, match="steps"):
+        sweep.large_cpu_grid(steps=0)
+
+
+def test_large_cpu_run_status_and_merge_end_to_end(tmp_path, capsys):
+    args = ["--widths", "4,8,16", "--steps", "5", "--batch", "16", "--eval-samples", "64", "--n", "64"]
+    out = str(tmp_path / "run")
+    assert sweep.main(["large", "run", *args, "--out", out]) == 0
+    assert "18/18 finished" in capsys.readouterr().out
+    assert sweep.main(["large", "status", *args, "--out", out]) == 0
+    assert capsys.readouterr().out.startswith("18/18 models finished")
+    assert sweep.main(["large", "merge", *args, "--out", out, "--to", str(tmp_path / "l.nc")]) == 0
+    with xr.open_dataset(tmp_path / "l.nc", engine="h5netcdf") as ds:
+        assert ds["final_loss"].dims == ("kind", "gamma", "m") and bool(ds["completed"].all())
+        assert ds.attrs["grid"] == "large-cpu"
+        assert ds.attrs["command"].startswith("python -m superscale.sweep large merge --widths 4,8,16")
+    assert sweep.main(["large", "merge", *args, "--out", out]) == 2  # no --to
+    assert "merge needs --to" in capsys.readouterr().err
+
+
 def test_partial_merge_and_load(tmp_path, monkeypatch):
     g = sweep.get_grid("quick").with_protocol(steps=4)
     sweep.run_grid(g, tmp_path / "r", progress=False, max_units=1)

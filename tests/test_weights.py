@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from superscale import weights
+from superscale import sweep, weights
 
 
 def test_make_and_load_weights_round_trip(tmp_path, monkeypatch):
@@ -29,9 +29,17 @@ def test_make_weights_rejects_empty_grids(tmp_path):
         weights.make_weights(tmp_path / "w.npz", alphas=())
 
 
-def test_make_weights_rejects_bad_steps(tmp_path):
+def test_make_weights_rejects_bad_steps(tmp_path, capsys):
     with pytest.raises(ValueError, match="steps"):
         weights.make_weights(tmp_path / "w.npz", steps=0)
+    # the same through the one training command line: a clear message and exit status 2, no file
+    assert sweep.main(["weights", "--steps", "0", "--to", str(tmp_path / "w.npz")]) == 2
+    assert "steps must be an integer >= 1" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_weights_is_no_longer_a_command_line_of_its_own():
+    assert not hasattr(weights, "main")
 
 
 def test_measure_models_columns():
@@ -51,7 +59,7 @@ def test_measure_models_columns():
 def test_merge_weights(tmp_path, monkeypatch):
     a = weights.make_weights(tmp_path / "a.npz", alphas=(1.0,), widths=(8,), n=32, steps=3)
     b = weights.make_weights(tmp_path / "b.npz", alphas=(0.0,), widths=(4, 8), n=32, steps=3)
-    weights.main(["--merge", str(a), str(b), "--to", str(tmp_path / "ab.npz")])
+    assert sweep.main(["weights", "--merge", str(a), str(b), "--to", str(tmp_path / "ab.npz")]) == 0
     monkeypatch.setenv("SUPERSCALE_DATA", str(tmp_path))
     models = weights.load_weights("ab.npz")
     assert [(d["alpha"], d["m"]) for d in models] == [(0.0, 4), (0.0, 8), (1.0, 8)]

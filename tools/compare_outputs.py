@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"figures: {len(fb)} before, {len(fa)} after, {same_f} identical in order")
     texts_a = set(ta)
     missing = [t for t in tb if t not in texts_a]
-    print(f"text outputs: {len(tb)} before, {len(ta)} after, {len(tb) - len(missing)} of the former found unchanged")
+    print(
+        f"text outputs: {len(tb)} before, {len(ta)} after, {len(tb) - len(missing)} of the former found unchanged"
+    )
     if len(fb) != len(fa) or same_f != len(fb):
         bad = 1
         shown = 0
@@ -74,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
             if a != b and shown < args.show:
                 shown += 1
                 i = next(i for i in range(min(len(a), len(b))) if a[i] != b[i]) if a[:1] else 0
-                print(f"  figure {k + 1} differs near: …{a[max(0, i - 80) : i + 80]}…\n    after: …{b[max(0, i - 80) : i + 80]}…")
+                print(
+                    f"  figure {k + 1} differs near: …{a[max(0, i - 80) : i + 80]}…\n    after: …{b[max(0, i - 80) : i + 80]}…"
+                )
     if missing:
         bad = 1
         for t in missing[: args.show]:

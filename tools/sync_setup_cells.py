@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,10 +75,13 @@ def repository_module() -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    """Write ``text`` to ``path`` with the package's one atomic writer (superscale.fileio), imported from
+    this checkout's lib/ so that the tool runs without installing the package."""
+    if str(ROOT / "lib") not in sys.path:
+        sys.path.insert(0, str(ROOT / "lib"))
+    from superscale.fileio import atomic_write
+
+    atomic_write(path, lambda f: f.write(text), mode="w", encoding="utf-8")
 
 
 def chapters() -> list[Path]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .catalog import trained_only, uses_paper_protocol  # uses_paper_protocol moved to superscale.catalog
 from .data import V2_MEAN, power_law_frequencies
 from .fit import PowerLawFit, fit_power_law
 from .paper import (  # noqa: F401  (moved to superscale.paper)
@@ -45,7 +46,6 @@ __all__ = [
     "large_curves",
     "large_exponent_table",
     "large_loss_ratios",
-    "PAPER_CHECK_SWEEPS",
     "load_paper_checks",
     "protocol_check",
     "DENSITY_CHECK_SWEEP",
@@ -317,18 +317,6 @@ def protocol_summary(ds) -> str:
         + "; ".join(diffs)
         + f" (each model sees {ratio:.0f}× fewer samples than in the paper)."
     )
-
-
-def uses_paper_protocol(ds) -> bool:
-    """True when the sweep in ``ds`` was trained with the paper's small-model protocol (chapters 2-3)."""
-    import json
-
-    from .training import PROTOCOLS
-
-    pr = json.loads(ds.attrs["protocol"])
-    paper = PROTOCOLS["paper-small"].to_dict()
-    keys = ("batch", "steps", "peak_lr", "warmup_frac", "floor", "schedule")
-    return all(pr.get(k) == paper[k] for k in keys)
 
 
 def pick_alpha(ds, target: float = 1.0) -> float:
@@ -615,45 +603,8 @@ def dropped_frequent_features(ds, gamma_min: float = 0.33):
 # The paper's own protocol on a subset of the grid (chapters 2-5)
 # --------------------------------------------------------------------------------------------
 
-#: Files with runs trained with the paper's own protocol on part of the small grid (book/data/README.md).
-PAPER_CHECK_SWEEPS: tuple[str, ...] = (
-    "paper-small-a1-2",
-    "paper-strong",
-    "paper-strong-mid",
-    "paper-small-rest",
-)
 
-
-def _trained(ds):
-    """``ds`` with every per-model value of an untrained (α, γ, m) set to NaN, so that
-    ``combine_first`` fills it from another file."""
-    done = ds["completed"].astype(bool)
-    out = ds.copy()
-    for name, var in ds.data_vars.items():
-        if name != "completed" and set(done.dims) <= set(var.dims):
-            out[name] = var.where(done)
-    out["completed"] = done.where(done)
-    return out
-
-
-def _check_shared_models(a, b) -> None:
-    """Raise ``ValueError`` if a model trained in both ``a`` and ``b`` has a different final loss."""
-    import xarray as xr
-
-    ca, cb = xr.align(a["completed"], b["completed"], join="inner")
-    both = (ca.astype(bool) & cb.astype(bool)).values
-    if not both.any():
-        return
-    la, lb = xr.align(a["final_loss"], b["final_loss"], join="inner")
-    la, lb = la.transpose(*ca.dims).values, lb.transpose(*ca.dims).values
-    if not np.allclose(la[both], lb[both], rtol=1e-6, atol=0.0):
-        raise ValueError(
-            "two paper-protocol files hold the same model with different final losses; "
-            "keep one of them (book/data/README.md)"
-        )
-
-
-def load_paper_checks(names=PAPER_CHECK_SWEEPS):
+def load_paper_checks(names=None):
     """The runs trained with the paper's exact protocol (batch 2048, 20 000 steps) on part of the small
     grid, combined into one Dataset over (α, γ) (chapters 2-5), or ``None`` when none of the files exists.
 
@@ -663,6 +614,10 @@ def load_paper_checks(names=PAPER_CHECK_SWEEPS):
     in both, else ``ValueError``. (γ, α) that no file has are NaN with ``completed`` False. Raises
     ``ValueError`` if a file found does not carry the paper's protocol.
     """
+    from .catalog import get, join
+
+    if names is None:  # the four files of the catalog's paper-small
+        names = tuple(f.removesuffix(".nc") for f in get("paper-small").files)
     parts = []
     for name in (names,) if isinstance(names, str) else tuple(names):
         try:
@@ -676,14 +631,7 @@ def load_paper_checks(names=PAPER_CHECK_SWEEPS):
         parts.append(ds)
     if not parts:
         return None
-    out = parts[0]
-    for ds in parts[1:]:  # outer join over (alpha, gamma); each model comes from the file that trained it
-        _check_shared_models(out, ds)
-        out = _trained(out).combine_first(_trained(ds))
-        out["completed"] = out["completed"].fillna(False).astype(bool)
-    if len(parts) > 1:
-        out = out.sortby("alpha")
-    out.attrs = dict(parts[0].attrs)
+    out = join(parts, "paper-small")  # outer join over (alpha, gamma); a model stored twice must agree
     out.attrs["loaded_from"] = " + ".join(p.attrs["loaded_from"] for p in parts)
     out.attrs["grid"] = "paper-protocol checks"
     return out
@@ -923,11 +871,8 @@ DENSITY_CHECK_SWEEP = "paper-density-strong"
 
 def trained_densities(ds):
     """``ds`` with a dimension ``E`` (a file with one density keeps E as a scalar coordinate), cut to
-    the densities trained at every (γ, m) (chapter 4)."""
-    if "E" not in ds.dims:
-        ds = ds.expand_dims("E")
-    done = ds["completed"].astype(bool).all(dim=[d for d in ds["completed"].dims if d != "E"]).values
-    return ds.isel(E=np.flatnonzero(done))
+    the densities trained at every (γ, m) (chapter 4); :func:`superscale.catalog.trained_only`."""
+    return trained_only(ds, "E")
 
 
 def load_density_check(name: str = DENSITY_CHECK_SWEEP):

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import urllib.request
 from pathlib import Path
 
 from . import _repository
+from .fileio import atomic_write
 
 DATA_ENV = "SUPERSCALE_DATA"
 CACHE_ENV = "SUPERSCALE_CACHE"
@@ -69,7 +69,7 @@ def data_dirs() -> list[Path]:
 
 def _check_name(name: str) -> None:
     if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise ValueError(f"name must be a plain file name such as 'paper-small.nc', got {name!r}")
+        raise ValueError(f"name must be a plain file name such as 'short-small.nc', got {name!r}")
 
 
 def download(name: str, timeout: float = 60.0) -> Path:
@@ -80,23 +80,22 @@ def download(name: str, timeout: float = 60.0) -> Path:
     ``OSError`` naming the URL when the download fails (for example offline)."""
     _check_name(name)
     url = data_url(name)
-    dest_dir = cache_dir()
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=f".{name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as r:
+    dest = cache_dir() / name
+
+    def fetch(f) -> None:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
             shutil.copyfileobj(r, f)
-        if os.path.getsize(tmp) == 0:
+        if f.tell() == 0:
             raise OSError(f"downloaded an empty file from {url}")
-        os.replace(tmp, dest_dir / name)
+
+    try:
+        return atomic_write(dest, fetch)
     except (OSError, ValueError) as e:  # urllib.error.URLError is an OSError
-        Path(tmp).unlink(missing_ok=True)
         raise OSError(f"could not download {url}: {e}") from e
-    return dest_dir / name
 
 
 def data_path(name: str, download_missing: bool | None = None) -> Path:
-    """Path of the book data file ``name`` (e.g. ``"paper-small.nc"``; chapters 2-6).
+    """Path of the book data file ``name`` (e.g. ``"short-small.nc"``; chapters 2-6).
 
     Searches :func:`data_dirs`. When the file is in none of them and ``download_missing`` is true
     (default: unless ``SUPERSCALE_OFFLINE`` is set), downloads it with :func:`download`. Raises

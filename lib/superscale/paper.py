@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Region:
@@ -29,6 +31,15 @@ class Region:
             self.gamma[0] - tol <= gamma <= self.gamma[1] + tol
             and self.alpha[0] - tol <= alpha <= self.alpha[1] + tol
         )
+
+
+#: The small models' hidden widths m = floor(exp(linspace(ln 10, ln 100, 6))) (App. B.2; the paper's code
+#: exp-10 and exp-10-3; every sweep of chapters 2-5).
+PAPER_WIDTHS: tuple[int, ...] = (10, 15, 25, 39, 63, 100)
+#: The small models' ten weight decays γ = linspace(−1, 1, 10) (App. B.2: "increments of 0.22 approximately").
+PAPER_GAMMAS: tuple[float, ...] = tuple(float(g) for g in np.linspace(-1.0, 1.0, 10))
+#: The small models' 17 frequency exponents α = 0, 0.125, …, 2 (App. B.2: "17 discrete steps").
+PAPER_ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.arange(17) * 0.125)
 
 
 #: The three regions of the paper's Fig. 9b (App. D.1), as γ and α ranges on the n = 1000 grid.
@@ -211,6 +222,11 @@ class Source:
 
 #: Every constant of this module, with where it is printed and how it was obtained.
 SOURCES: dict[str, Source] = {
+    "PAPER_WIDTHS": Source("App. B.2; the paper's code exp-10, exp-10-3", "quoted (the code's formula)"),
+    "PAPER_GAMMAS": Source("App. B.2; the paper's code exp-10", "quoted (the code's linspace(−1, 1, 10))"),
+    "PAPER_ALPHAS": Source(
+        "App. B.2; the paper's code exp-10, exp-10-3", "quoted (0 to 2 in steps of 0.125)"
+    ),
     "PAPER_REGIONS": Source("Fig. 9b, App. D.1", "read off the figure (region edges on the γ, α grid)"),
     "PAPER_LARGE_ALPHA_M": Source("Fig. 1d, App. D.1", "quoted"),
     "PAPER_LARGE_R2": Source("Fig. 9a", "read off the figure, ±0.01"),

@@ -5,8 +5,10 @@ Command line (``python -m superscale.sweep --help``)::
     python -m superscale.sweep list
     python -m superscale.sweep run book-small --out runs/book-small [--shard 0/4] [--threads 1]
     python -m superscale.sweep status book-small --out runs/book-small
-    python -m superscale.sweep merge book-small --out runs/book-small --to book/data/paper-small.nc
+    python -m superscale.sweep merge book-small --out runs/book-small --to book/data/short-small.nc
     python -m superscale.sweep combine part1.nc part2.nc --to whole.nc
+    python -m superscale.sweep large run --widths 8,16,32 --steps 6000 --out runs/large-cpu   # chapter 4
+    python -m superscale.sweep weights --alphas 0 1 --to book/data/strong-weights.npz         # chapter 5
 
 A grid is split into *units*: all models that share one data distribution and seed (every width
 and every γ at one α, E or distribution). A unit is trained in one batched loop and written
@@ -14,6 +16,10 @@ atomically (temporary file + rename) to ``OUT/units/``; a killed run loses only 
 flight and a rerun skips finished units. ``--shard i/N`` (or ``SLURM_ARRAY_TASK_ID`` with
 ``SLURM_ARRAY_TASK_COUNT``) runs every N-th unit. ``merge`` computes the measurements of
 :mod:`superscale.model` and writes one self-describing xarray/netCDF file.
+
+Two more training jobs share this command line: ``large`` trains the large model on one CPU core,
+one model a unit (:func:`large_cpu_grid`, the data set ``short-large``), and ``weights`` trains a few
+models and saves their full weight matrices (:mod:`superscale.weights`, the data set ``strong-weights``).
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ import math
 import os
 import shlex
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -32,12 +37,16 @@ from pathlib import Path
 import numpy as np
 
 from .data import KINDS, feature_frequencies, paper_density_grid
+from .fileio import atomic_write
+from .paper import PAPER_ALPHAS, PAPER_GAMMAS, PAPER_WIDTHS
 from .training import PROTOCOLS, ModelSpec, Protocol
 
 __all__ = [
     "Grid",
     "GRIDS",
     "get_grid",
+    "WidthUnitGrid",
+    "large_cpu_grid",
     "run_grid",
     "grid_status",
     "merge_grid",
@@ -46,9 +55,6 @@ __all__ = [
     "main",
 ]
 
-PAPER_WIDTHS = (10, 15, 25, 39, 63, 100)
-PAPER_GAMMAS = tuple(float(g) for g in np.linspace(-1.0, 1.0, 10))
-PAPER_ALPHAS = tuple(float(a) for a in np.arange(17) * 0.125)
 #: α in the order the book grid runs them (the most used values first, then every other α, then the
 #: rest), so that a run cut short by the clock still covers the range 0..2.
 BOOK_ALPHA_ORDER = (1.0, 2.0, 1.5, 0.5, 1.75, 1.25, 0.0, 0.75, 0.25) + PAPER_ALPHAS[1::2]
@@ -287,24 +293,76 @@ def get_grid(name: str) -> Grid:
     return GRIDS[name]
 
 
+class WidthUnitGrid(Grid):
+    """A :class:`Grid` whose units are single models, strong (γ < 0) first, then by width and kind, so an
+    interrupted CPU run keeps complete small-width curves (chapter 4; made by :func:`large_cpu_grid`)."""
+
+    def units(self) -> list[tuple[str, list[ModelSpec]]]:
+        out = []
+        for g in sorted(self.gammas):
+            for m in self.widths:
+                for seed in self.seeds:
+                    for kind in self.kinds:
+                        for a in self.alphas:
+                            for E in self.Es:
+                                uid = f"{kind}_a{a:.4f}_E{E:.4f}_s{seed}_m{m}_g{g:+.3f}"
+                                spec = ModelSpec(
+                                    int(m), float(g), kind, float(a), float(E), float(self.scale), int(seed)
+                                )
+                                out.append((uid, [spec]))
+        return out
+
+
+def large_cpu_grid(
+    widths: tuple[int, ...] = (8, 16, 32, 64, 128),
+    gammas: tuple[float, ...] = (-1.0, 0.1),
+    steps: int = 8000,
+    batch: int = 128,
+    n: int = 10240,
+    eval_samples: int | None = None,
+    name: str = "large-cpu",
+) -> WidthUnitGrid:
+    """The ``paper-large`` grid (three frequency laws, n = 10240) reduced for one CPU core (chapter 4;
+    ``python -m superscale.sweep large``).
+
+    Same model, optimizer, per-width learning rates and schedule shape as ``paper-large``; only the
+    widths, γ, steps, batch (and, if given, n) change. The final loss is measured on
+    ``eval_samples`` fresh samples (default 100 × batch, the paper's rule). Each model is its own
+    unit, so a killed run loses at most one model and a rerun resumes.
+    """
+    base = get_grid("paper-large")
+    widths = tuple(int(m) for m in widths)
+    if any(not (1 <= m < n) for m in widths) or not widths:
+        raise ValueError(f"widths must be integers with 1 <= m < n = {n}, got {widths}")
+    if not (isinstance(steps, int) and steps >= 1):
+        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    if not (isinstance(batch, int) and batch >= 1):
+        raise ValueError(f"batch must be an integer >= 1, got {batch!r}")
+    ev = 100 * batch if eval_samples is None else int(eval_samples)
+    pr = replace(
+        base.protocol, name=name, steps=steps, batch=batch, eval_samples=ev, eval_batch=min(2048, ev)
+    )
+    desc = (
+        f"The paper's large model reduced for one CPU core: n = {n}, widths {list(widths)}, "
+        f"γ ∈ {list(gammas)}, power law i^-1.2, exponential e^(-i/400), linear; batch {batch}, "
+        f"{steps} steps, the paper's per-width learning rates and schedule shape."
+    )
+    return WidthUnitGrid(
+        name,
+        n,
+        widths,
+        tuple(float(g) for g in gammas),
+        pr,
+        alphas=base.alphas,
+        kinds=base.kinds,
+        scale=base.scale,
+        description=desc,
+    ).validate()
+
+
 # --------------------------------------------------------------------------------------------
 # Files
 # --------------------------------------------------------------------------------------------
-
-
-def _atomic_write_bytes(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".partial")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _check_out(grid: Grid, out: Path, create: bool) -> None:
@@ -324,7 +382,7 @@ def _check_out(grid: Grid, out: Path, create: bool) -> None:
             )
     elif create:
         data = json.dumps({"grid": grid.name, "settings": settings}, indent=1).encode()
-        _atomic_write_bytes(man, lambda f: f.write(data))
+        atomic_write(man, lambda f: f.write(data))
     elif not out.exists():
         raise ValueError(f"output directory {str(out)!r} does not exist; run the grid first")
 
@@ -495,7 +553,7 @@ def run_grid(
         def write(f, arrays=arrays):
             np.savez(f, **arrays)
 
-        _atomic_write_bytes(path, write)
+        atomic_write(path, write)
         ckpt.unlink(missing_ok=True)
         path.with_suffix(".claim").unlink(missing_ok=True)
         done.append(uid)
@@ -651,7 +709,7 @@ def merge_grid(
                 completed[idx] = True
         if cache is None:
             data = json.dumps(new_cache).encode()
-            _atomic_write_bytes(cpath, lambda f, data=data: f.write(data))
+            atomic_write(cpath, lambda f, data=data: f.write(data))
     dims_lead = [name for name, _ in axes]
     dims = dims_lead + ["gamma", "m"]
     units_doc = {
@@ -741,20 +799,9 @@ def merge_grid(
 
 
 def _write_nc(ds, to: Path) -> Path:
-    """Write ``ds`` to ``to`` (engine h5netcdf, compressed) through a temporary file and a rename."""
+    """Write ``ds`` to ``to`` (engine h5netcdf, compressed) atomically (:func:`superscale.fileio.atomic_write`)."""
     enc = {k: {"zlib": True, "complevel": 4} for k in ds.data_vars}
-    fd, tmp = tempfile.mkstemp(
-        dir=to.parent if str(to.parent) else ".", prefix=to.name + ".", suffix=".partial"
-    )
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf", encoding=enc)
-        os.replace(tmp, to)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return to
+    return atomic_write(to, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf", encoding=enc), mode=None)
 
 
 _LEAD_DIMS = ("seed", "kind", "alpha", "E")
@@ -855,7 +902,8 @@ def combine_files(paths, to: str | Path, command: str | None = None) -> Path:
 
 
 def load_sweep(name: str):
-    """Open a merged sweep from ``book/data`` (e.g. ``load_sweep("paper-small")``) as an in-memory
+    """Open a merged sweep from ``book/data`` (e.g. ``load_sweep("short-small")``; the chapters use
+    :func:`superscale.catalog.load`, which joins a data set's files) as an in-memory
     xarray Dataset (chapters 2-5). Finds the file with :func:`superscale.bookdata.data_path`."""
     import xarray as xr
 
@@ -878,8 +926,13 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("combine", help="combine merged files of one grid that hold different units")
     c.add_argument("files", nargs="+", help="merged .nc files of one grid and protocol")
     c.add_argument("--to", required=True, help="the combined .nc file (may be one of the inputs)")
+    helps = {
+        "run": "train a named grid's unfinished units",
+        "status": "list a run's finished and missing units",
+        "merge": "merge the finished units into one .nc file",
+    }
     for name in ("run", "status", "merge"):
-        p = sub.add_parser(name)
+        p = sub.add_parser(name, help=helps[name])
         p.add_argument("grid")
         p.add_argument("--out", help="output directory of the unit files (default runs/GRID)")
         p.add_argument("--steps", type=int, help="override the protocol's number of steps")
@@ -903,7 +956,102 @@ def _parser() -> argparse.ArgumentParser:
         if name == "merge":
             p.add_argument("--to", required=True, help="the merged .nc file")
             p.add_argument("--allow-partial", action="store_true")
+    lg = sub.add_parser(
+        "large",
+        help="the large model on one CPU core, one model a unit (large_cpu_grid): run, status or merge",
+        description="The paper's large model (n = 10240, three frequency laws) reduced for one CPU core "
+        "(superscale.sweep.large_cpu_grid): run, status or merge (chapter 4).",
+    )
+    lg.add_argument("action", choices=["run", "status", "merge"])
+    lg.add_argument("--widths", default="8,16,32,64,128", help="comma-separated widths")
+    lg.add_argument("--gammas", default="-1,0.1", help="comma-separated γ")
+    lg.add_argument("--steps", type=int, default=8000)
+    lg.add_argument("--batch", type=int, default=128)
+    lg.add_argument("--eval-samples", type=int, default=25600)
+    lg.add_argument("--n", type=int, default=10240)
+    lg.add_argument("--out", default="runs/large-cpu")
+    lg.add_argument("--threads", type=int, default=1)
+    lg.add_argument("--to", help="merge: the merged .nc file")
+    lg.add_argument("--allow-partial", action="store_true")
+    from .weights import DEFAULT_FILE, WIDTHS
+
+    w = sub.add_parser(
+        "weights",
+        help="train a few strong models and save their weight matrices (chapter 5; superscale.weights)",
+        description="Train alphas × gammas × widths toy models (n = 1000) and save W, b in float16 "
+        "(superscale.weights.make_weights), or merge weight files (--merge).",
+    )
+    w.add_argument("--to", default=f"book/data/{DEFAULT_FILE}")
+    w.add_argument("--alphas", type=float, nargs="+", default=[0.0, 1.0])
+    w.add_argument("--gammas", type=float, nargs="+", default=[-1.0])
+    w.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS))
+    w.add_argument("--steps", type=int, default=10000, help="training steps")
+    w.add_argument("--batch", type=int, default=128, help="batch size")
+    w.add_argument("--threads", type=int, default=1)
+    w.add_argument("--merge", nargs="+", metavar="FILE", help="merge these weight files into --to instead")
     return ap
+
+
+def _command(argv: list[str]) -> str:
+    """The command line as typed, recorded in merged files."""
+    return "python -m superscale.sweep " + " ".join(shlex.quote(a) for a in argv)
+
+
+def _large(args, argv: list[str]) -> None:
+    """``python -m superscale.sweep large {run,status,merge}``: the CPU large-model run (chapter 4)."""
+    grid = large_cpu_grid(
+        tuple(int(x) for x in args.widths.split(",")),
+        tuple(float(x) for x in args.gammas.split(",")),
+        args.steps,
+        args.batch,
+        args.n,
+        args.eval_samples,
+    )
+    if args.action == "run":
+        import torch
+
+        torch.set_num_threads(max(1, args.threads))
+        t0 = time.time()
+        while True:
+            did = run_grid(grid, args.out, progress=False, max_units=1)
+            if not did:
+                break
+            st = grid_status(grid, args.out)
+            print(
+                f"[{time.strftime('%H:%M:%S')}] {did[0]} done; {len(st['finished'])}/{len(grid.units())} "
+                f"finished, {time.time() - t0:.0f} s since start",
+                flush=True,
+            )
+    elif args.action == "status":
+        st = grid_status(grid, args.out)
+        print(
+            f"{len(st['finished'])}/{len(grid.units())} models finished, {st['seconds']:.0f} s; "
+            f"missing: {st['missing']}"
+        )
+    else:
+        if not args.to:
+            raise ValueError("merge needs --to FILE.nc")
+        path = merge_grid(grid, args.out, args.to, allow_partial=args.allow_partial, command=_command(argv))
+        print(f"wrote {path}")
+
+
+def _weights(args) -> None:
+    """``python -m superscale.sweep weights``: train and save full weight matrices (chapter 5)."""
+    from .weights import make_weights, merge_weights
+
+    if args.merge:
+        print(f"wrote {merge_weights(args.merge, args.to)}")
+        return
+    path = make_weights(
+        args.to,
+        tuple(args.alphas),
+        tuple(args.gammas),
+        tuple(args.widths),
+        steps=args.steps,
+        batch=args.batch,
+        threads=args.threads,
+    )
+    print(f"wrote {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -921,8 +1069,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
             return 0
         if args.cmd == "combine":
-            cmd = "python -m superscale.sweep " + " ".join(shlex.quote(a) for a in argv)
-            print(f"wrote {combine_files(args.files, args.to, command=cmd)}")
+            print(f"wrote {combine_files(args.files, args.to, command=_command(argv))}")
+            return 0
+        if args.cmd == "large":
+            _large(args, argv)
+            return 0
+        if args.cmd == "weights":
+            _weights(args)
             return 0
         grid = get_grid(args.grid)
         if args.steps is not None and args.steps < 1:
@@ -962,8 +1115,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         elif args.cmd == "merge":
-            cmd = "python -m superscale.sweep " + " ".join(shlex.quote(a) for a in argv)
-            path = merge_grid(grid, out, args.to, allow_partial=args.allow_partial, command=cmd)
+            path = merge_grid(grid, out, args.to, allow_partial=args.allow_partial, command=_command(argv))
             print(f"wrote {path}")
         return 0
     except ValueError as e:

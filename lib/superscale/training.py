@@ -796,7 +796,7 @@ def _save_checkpoint(path: Path, fingerprint: str, step: int, secs: float, gen, 
         arrays[f"c{k}_curve"] = np.stack(c.curve) if c.curve else np.zeros((0, len(c.specs)))
         meta["chunks"].append({"frac": c.frac, "mode": c.mode})
     arrays["meta"] = np.array(json.dumps(meta))
-    from .io import atomic_write
+    from .fileio import atomic_write
 
     atomic_write(path, lambda f: np.savez(f, **arrays))
 

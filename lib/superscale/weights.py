@@ -5,7 +5,7 @@ to loss" check needs every overlap W_i·W_j. This module trains a handful of mod
 paper's schedule shape (peak rate 1e-2, 10 % warm-up, cosine to 5 %) on the CPU, batch 128 and
 10 000 steps, n = 1000, the paper's six widths, γ = −1, and saves W and b in float16::
 
-    python -m superscale.weights --alphas 0 1 --to book/data/strong-weights.npz   # ~20 min on 2 cores
+    python -m superscale.sweep weights --alphas 0 1 --to book/data/strong-weights.npz   # ~20 min on 2 cores
 
 Why 10 000 steps: the geometry of the rows settles later than the loss. At α = 1, γ = −1, m = 25
 and 63, after 2 500 steps of batch 512 the rows with norm > 1 have mean squared overlap
@@ -18,20 +18,20 @@ The file holds ``W_{k}``, ``b_{k}`` for model k and arrays ``m``, ``gamma``, ``a
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DEFAULT_FILE", "make_weights", "load_weights", "merge_weights", "measure_models", "main"]
+from .fileio import atomic_write
+from .paper import PAPER_WIDTHS
+
+__all__ = ["DEFAULT_FILE", "make_weights", "load_weights", "merge_weights", "measure_models"]
 
 DEFAULT_FILE = "strong-weights.npz"
-WIDTHS = (10, 15, 25, 39, 63, 100)
+WIDTHS = PAPER_WIDTHS
 
 
 def make_weights(
@@ -90,21 +90,9 @@ def make_weights(
     return _write_npz(to, arrays)
 
 
-def _write_npz(to: Path, arrays: dict) -> Path:
-    to = Path(to)
-    to.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=to.parent, prefix=to.name + ".", suffix=".partial")
-    os.close(fd)
-    try:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, to)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return to
+def _write_npz(to: str | Path, arrays: dict) -> Path:
+    """Save ``arrays`` compressed to ``to`` atomically (:func:`superscale.fileio.atomic_write`)."""
+    return atomic_write(to, lambda f: np.savez_compressed(f, **arrays))
 
 
 def merge_weights(sources, to) -> Path:
@@ -207,34 +195,3 @@ def measure_models(models: list[dict]):
             }
         )
     return pd.DataFrame(rows)
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m superscale.weights", description=__doc__.split("\n")[0])
-    ap.add_argument("--to", default=f"book/data/{DEFAULT_FILE}")
-    ap.add_argument("--alphas", type=float, nargs="+", default=[0.0, 1.0])
-    ap.add_argument("--gammas", type=float, nargs="+", default=[-1.0])
-    ap.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS))
-    ap.add_argument("--steps", type=int, default=10000, help="training steps")
-    ap.add_argument("--batch", type=int, default=128, help="batch size")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--merge", nargs="+", metavar="FILE", help="merge these weight files into --to instead")
-    a = ap.parse_args(argv)
-    if a.merge:
-        print(f"wrote {merge_weights(a.merge, a.to)}")
-        return 0
-    path = make_weights(
-        a.to,
-        tuple(a.alphas),
-        tuple(a.gammas),
-        tuple(a.widths),
-        steps=a.steps,
-        batch=a.batch,
-        threads=a.threads,
-    )
-    print(f"wrote {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
