@@ -1,0 +1,225 @@
+"""Tests of superscale.chapters.ch3_weak (chapter 3): the chapter's claims on the committed data, a
+broken copy of the data that a named check catches, and unit tests of the chapter's functions."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from superscale import analysis, catalog, checks, data, theory
+from superscale.chapters import ch3_weak as ch3
+
+
+@pytest.fixture(scope="module")
+def short():
+    return ch3.load_short()
+
+
+@pytest.fixture(scope="module")
+def paper():
+    return ch3.load_paper()
+
+
+def _by_claim(findings, start: str):
+    hits = [f for f in findings if f.claim.startswith(start)]
+    assert len(hits) == 1, [f.claim for f in findings]
+    return hits[0]
+
+
+# --------------------------------------------------------------------------------------------
+# The chapter's claims on the committed data
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_claim_of_chapter_3_holds_on_the_committed_data(short, paper):
+    findings = ch3.claims(short, paper)
+    bad = [str(f) for f in findings if not f.ok]
+    assert not bad, "\n".join(bad)
+    assert len(findings) >= 40  # every statement of the text has its check
+    assert len({f.claim for f in findings}) == len(findings), "two checks share a name"
+    checks.require(findings, quiet=True)
+
+
+def test_a_loss_changed_in_a_copy_of_the_paper_data_fails_the_named_check(short, paper):
+    broken = paper.copy(deep=True)
+    where = dict(alpha=1.0, gamma=broken["gamma"].values[6], m=39)  # γ = 0.33
+    assert np.isclose(float(where["gamma"]), 0.333, atol=0.01)
+    broken["final_loss"].loc[where] = 1.05 * float(paper["final_loss"].sel(**where))
+    findings = ch3.claims(short, broken)
+    f = _by_claim(findings, "at α = 0.125–1.625 the loss is the variance of the dropped features")
+    assert not f.ok
+    assert "γ = +0.33, α = 1, m = 39" in f.message and "allowing 2 standard errors" in f.message
+    assert "fall outside" in f.message
+    with pytest.raises(checks.ClaimFailed, match="the loss is the variance of the dropped features"):
+        checks.require(findings, quiet=True)
+
+
+def test_a_zero_loss_in_a_copy_of_the_data_file_fails_the_growth_check(tmp_path, monkeypatch):
+    import xarray as xr
+
+    (path,) = catalog.files(ch3.SHORT)
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        ds = ds.load()
+    g = ds["gamma"].values[0]  # γ = −1
+    ds["final_loss"].loc[dict(alpha=1.0, gamma=g, m=39)] = 0.0
+    ds.to_netcdf(tmp_path / path.name, engine="h5netcdf")
+    monkeypatch.setenv("SUPERSCALE_DATA", str(tmp_path))
+    findings = ch3.check_book_protocol(analysis.weak_table(ch3.load_short()))
+    f = _by_claim(findings, "growth models (γ ≤ −0.56) have a non-zero loss")
+    assert not f.ok and "γ = -1.00, α = 1, m = 39" in f.message and "is 0.00" in f.message
+    assert all(x.ok for x in findings if "weak model" in x.claim)  # the weak models are untouched
+
+
+# --------------------------------------------------------------------------------------------
+# Unit tests on a synthetic sweep (moved with the functions from tests/test_analysis.py)
+# --------------------------------------------------------------------------------------------
+
+
+def _fake_sweep(n=200, widths=(10, 15, 25, 39), alphas=(1.0, 1.5, 2.0)):
+    """A synthetic sweep with the book's schema: γ > 0 models keep exactly their first m features."""
+    import xarray as xr
+
+    from superscale.training import PROTOCOLS
+
+    gammas = np.array([-1.0, -0.5556, -0.1111, 0.3333, 0.5556])
+    A, G, M = len(alphas), gammas.size, len(widths)
+    loss, phi, amb = np.zeros((A, G, M)), np.zeros((A, G, M)), np.zeros((A, G, M))
+    norms = np.zeros((A, G, M, n), dtype=np.float16)
+    p_all = np.stack([data.power_law_frequencies(n, a) for a in alphas])
+    for i in range(A):
+        for j, g in enumerate(gammas):
+            for k, m in enumerate(widths):
+                keep = m if g > 0 else n
+                norms[i, j, k, :keep] = 1.0
+                phi[i, j, k] = keep / n
+                loss[i, j, k] = theory.weak_loss(p_all[i], keep) if g > 0 else 0.5 / m
+                amb[i, j, k] = 0.1 * g if g > 0 else 5.0
+    dims = ("alpha", "gamma", "m")
+    ds = xr.Dataset(
+        {
+            "final_loss": (dims, loss),
+            "final_loss_se": (dims, 1e-3 * np.ones_like(loss)),
+            "phi_half": (dims, phi),
+            "ambiguity": (dims, amb),
+            "completed": (dims, np.ones_like(loss, dtype=bool)),
+            "row_norm": (dims + ("feature",), norms),
+            "bias": (dims + ("feature",), np.where(norms > 0.5, -0.1, 0.01).astype(np.float16)),
+            "p": (("alpha", "feature"), p_all),
+        },
+        coords={"alpha": list(alphas), "gamma": gammas, "m": list(widths), "feature": np.arange(1, n + 1)},
+    )
+    ds.attrs.update(
+        grid="fake", protocol=json.dumps(PROTOCOLS["paper-small"].to_dict()), units_finished=3, units_total=3
+    )
+    return ds
+
+
+def test_least_ambiguous_and_the_comparison_with_the_paper():
+    ds = _fake_sweep()
+    table = analysis.exponent_table(ds)
+    least = ch3.least_ambiguous(table, k=3)
+    assert (least["gamma"] > 0).all() and len(least) == 3
+    assert list(least["alpha"]) == sorted(least["alpha"])
+    with pytest.raises(ValueError, match="k"):
+        ch3.least_ambiguous(table, k=0)
+    with pytest.raises(ValueError, match="ambiguity"):
+        ch3.least_ambiguous(table.assign(max_ambiguity=np.nan))
+    cmp = ch3.weak_alpha_m_comparison(table, least)
+    assert {1.5, 2.0} <= set(cmp["alpha"])  # the paper's α that the sweep has
+    assert np.issubdtype(cmp["alpha_m"].dtype, np.floating) and np.issubdtype(cmp["se"].dtype, np.floating)
+    row = cmp[cmp["alpha"] == 2.0].iloc[0]
+    assert row["paper"] == (0.95, 1.15) and row["ideal"] == pytest.approx(row["alpha_m"], abs=1e-9)
+    shown = ch3.comparison_table(cmp)
+    assert shown.loc[2.0, "paper alpha_m"] == "0.95 / 1.15"
+    assert shown.loc[2.0, "our alpha_m"] == " / ".join(
+        f"{e:.2f} ± {s:.2f}"
+        for e, s in zip(cmp[cmp["alpha"] == 2.0]["alpha_m"], cmp[cmp["alpha"] == 2.0]["se"])
+    )
+
+
+def test_agreement_allows_a_tenth_around_the_papers_range():
+    import pandas as pd
+
+    cmp = pd.DataFrame(
+        {
+            "alpha": [1.5, 2.0, 2.0],
+            "gamma": [0.33, 0.33, 0.56],
+            "alpha_m": [0.79, 1.20, 0.84],
+            "se": [0.05, 0.05, 0.05],
+            "ideal": [0.61, 1.02, 1.02],
+            "alpha - 1": [0.5, 1.0, 1.0],
+            "paper": [(0.70,), (0.95, 1.15), (0.95, 1.15)],
+            "source": ["least ambiguous 9"] * 3,
+        }
+    )
+    verdict = ch3.agreement(cmp)
+    assert bool(verdict.loc[1.5, "agrees"])  # 0.79 within 0.1 of 0.70
+    assert not bool(verdict.loc[2.0, "agrees"])  # 0.84 is more than 0.1 below 0.95
+    text = ch3.agreement_text(cmp).splitlines()
+    assert (
+        text[0].startswith("alpha = 1.5: ours 0.79 ± 0.05 (gamma +0.33), paper 0.70") and "agrees" in text[0]
+    )
+    assert "ours 1.20 ± 0.05 / 0.84 ± 0.05 (gamma +0.33 / +0.56)" in text[1] and "differs" in text[1]
+
+
+def test_dropped_frequent_features_counts_the_top_m_rows():
+    ds = _fake_sweep()
+    out = ch3.dropped_frequent_features(ds)  # ideal weak models keep all of their first m features
+    assert (out["dropped"] == 0).all() and (out["top-m slots"] == 2 * sum((10, 15, 25, 39))).all()
+    ds["row_norm"].values[0, 3, 0, :3] = 0.0  # alpha = 1, gamma = 0.33, m = 10: drop the three most frequent
+    ds["bias"].values[0, 3, 0, :3] = [-1.0, -1.0, 0.05]
+    out = ch3.dropped_frequent_features(ds)
+    assert out.loc[1.0, "dropped"] == 3 and out.loc[1.0, "dropped with b < 0"] == 2
+    with pytest.raises(ValueError, match="bias"):
+        ch3.dropped_frequent_features(ds.drop_vars("bias"))
+
+
+def test_tables_of_the_first_part_on_ideal_weak_models():
+    ds = _fake_sweep()
+    runs = analysis.weak_table(ds)
+    ratios = ch3.ratio_summary(runs)
+    assert list(ratios.index) == [-1.0, -0.56, -0.11, 0.33, 0.56]
+    assert (ratios.loc[[0.33, 0.56], "within 10 %"] == 1.0).all()
+    assert ratios.loc[-1.0, "with phi_1/2 < 1"] == 0 and np.isnan(ratios.loc[-1.0, "median ratio"])
+    dev = ch3.weak_deviation(runs)
+    assert dev["models"] == 2 * 3 * 4 and dev["within"] == dev["models"] and dev["largest"] < 0.02
+    with pytest.raises(ValueError, match="gamma_min"):
+        ch3.weak_deviation(runs, gamma_min=2.0)
+    med = ch3.weak_medians(runs)
+    assert list(med.columns) == ["ratio", "top_kept", "phi_half", "m_over_n"] and (med["top_kept"] == 1).all()
+    assert ch3.kept_in_widths(runs, 1.0) == pytest.approx(1.0)
+    ideal = ch3.ideal_table()
+    assert ideal["ideal alpha_m (n = 1000)"].to_numpy() == pytest.approx(ch3.NOTES_IDEAL_ALPHA_M, abs=0.005)
+    assert all(f.ok for f in ch3.check_ideal_exponents(ideal))
+
+
+def test_checks_on_ideal_models_and_their_messages():
+    ds = _fake_sweep()
+    runs = analysis.weak_table(ds)
+    assert all(f.ok for f in ch3.check_book_protocol(runs, paper_protocol=True))
+    least = ch3.least_ambiguous(analysis.exponent_table(ds), k=6)
+    assert all(f.ok for f in ch3.check_least_ambiguous(least, paper_protocol=True))
+    worse = runs.copy()
+    worse.loc[(worse["gamma"] > 0) & (worse["alpha"] == 1.5) & (worse["m"] == 25), ["loss", "ratio"]] *= 1.2
+    f = _by_claim(ch3.check_book_protocol(worse, paper_protocol=True), "every weak model is within 10 %")
+    assert not f.ok and f.message.startswith("2 of 24 fall outside") and "α = 1.5, m = 25" in f.message
+    f = _by_claim(ch3.check_least_ambiguous(least.assign(gamma=-0.5)), "the least ambiguous runs are weak")
+    assert not f.ok and "-0.50" in f.message
+
+
+def test_figures_have_their_traces():
+    ds = _fake_sweep()
+    runs = analysis.weak_table(ds)
+    assert len(ch3.weak_scatter_figure(runs).data) == 2
+    assert len(ch3.weak_phi_figure(runs, ds).data) == 2 * ds.sizes["alpha"]
+    assert len(ch3.weak_width_traces(ds, 1.5, [0.3333, 0.5556])) == 5
+    assert len(ch3.weak_width_figure(ds, 2.0, [0.3333]).data) == 3
+    fig = ch3.weak_width_slider_figure(ds, active_alpha=2.0)
+    assert fig.layout.sliders[0].active == 2
+    table = analysis.exponent_table(ds)
+    fig = ch3.weak_alpha_m_figure(table, ch3.least_ambiguous(table, k=3), widths=(10, 15, 25, 39), n=200)
+    assert len(fig.data) == 5 and fig.data[-1].name == "this book: 3 least ambiguous runs"
+    with pytest.raises(ValueError, match="alpha"):
+        ch3.weak_width_traces(ds, 0.7, [0.3333])
