@@ -109,6 +109,9 @@ PAPER_FIG5E: tuple[tuple[float, float, float], ...] = (
     (2.0, 2.05, 2.25),
 )
 
+#: The three strong weight decays of Fig. 5e (γ = −0.78, −0.56, −0.33 on the n = 1000 grid), as on the grid.
+PAPER_STRONG_GAMMAS: tuple[float, ...] = (-0.778, -0.556, -0.333)
+
 #: The paper's activation densities of Fig. 14b (E = 1 + s(H_1000 − 1), s = 0, 1/4, …, 1), approximately.
 DENSITY_PAPER_E: tuple[float, ...] = (1.0, 2.621, 4.243, 5.864, 7.486)
 
@@ -232,6 +235,7 @@ SOURCES: dict[str, Source] = {
     "PAPER_LARGE_R2": Source("Fig. 9a", "read off the figure, ±0.01"),
     "PAPER_FIG1_LOSS": Source("Fig. 1b and 1d", "read off a log-log figure, ±5 %"),
     "PAPER_FIG5E": Source("Fig. 5e", "read off the figure (ranges over the three strong γ)"),
+    "PAPER_STRONG_GAMMAS": Source("Fig. 5e", "quoted in the legend (γ = −7/9, −5/9, −3/9 of the grid)"),
     "DENSITY_PAPER_E": Source("Fig. 14b, App. D.3", "computed from the caption's E = 1 + s(H_1000 − 1)"),
     "PAPER_DENSITY_ALPHA_M": Source("Fig. 14b", "quoted in the figure's legend"),
     "PAPER_FIG14B_LOSS": Source("Fig. 14b", "read off the figure, ±10 %"),

@@ -1,0 +1,666 @@
+"""Chapter 4's claims as named checks: every statement the chapter makes about its data (chapter 4).
+
+Each ``check_*`` function takes what :mod:`superscale.chapters.ch4_strong` computes and returns a list of
+:class:`superscale.checks.Finding`; :func:`claims` runs them all on the book's data sets (the chapter's
+one hidden cell: ``checks.require(ch4_strong_checks.claims(...))``). Numbers quoted by the text (our own measurements, rounded) are checked to their
+rounding; comparisons with the paper allow the standard errors of our fits where the text does.
+
+- :func:`check_book_protocol`: Table 4.2 and Figure 4.6 at the book's short protocol;
+- :func:`check_paper_protocol`: Table 4.3 and the list below it (the paper's protocol, per α);
+- :func:`check_second_seed`: a second seed of the two lowest settings;
+- :func:`check_regions`: Table 4.4 and Figure 4.4 (the paper's three regions);
+- :func:`check_density_short`, :func:`check_density_paper`: Tables 4.5 and 4.6 (activation density);
+- :func:`check_large`: Tables 4.7 and 4.8 (the large model on a CPU).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+from .. import analysis, catalog, phase
+from ..checks import Finding, at_least, at_most, close_to, holds, within
+from ..paper import PAPER_FIG1_LOSS, PAPER_FIG5E, PAPER_FIG14B_LOSS, PAPER_REGIONS, PAPER_STRONG_GAMMAS
+from .ch4_strong import (
+    BOOK,
+    DENSITY_WIDTH,
+    LAWS,
+    LONG_RUN,
+    PAPER,
+    SHORT_RUN,
+    PhaseMaps,
+    density_check,
+    density_fit,
+    fit_grid,
+    large_loss_ratios,
+    large_runs,
+    load_large,
+    nearest,
+    phase_maps,
+    region_table,
+    strong_overlap,
+    strong_rows,
+)
+
+#: The ranges of the strong α_m at the paper's protocol that the text quotes, per α (our numbers, rounded).
+TEXT_RANGES = {
+    0.0: (0.76, 0.87),
+    0.125: (0.77, 0.84),
+    0.25: (0.78, 0.88),
+    0.375: (0.85, 0.91),
+    0.5: (0.81, 0.9),
+    0.625: (0.87, 0.97),
+    0.75: (0.87, 1.03),
+    0.875: (0.94, 1.09),
+    1.0: (0.95, 1.15),
+    1.125: (0.99, 1.09),
+    1.25: (1.2, 1.33),
+    1.375: (1.19, 1.48),
+    1.5: (1.32, 1.5),
+    1.625: (1.29, 1.51),
+    1.75: (1.73, 2.04),
+    1.875: (1.75, 2.17),
+    2.0: (1.8, 2.15),
+}
+
+
+def _each(claim: str, vals, labels, lo: float, hi: float, *, what: str, se=None, k: float = 1.0) -> Finding:
+    """One finding for several values that must all lie in [lo, hi] (allowing ``k`` standard errors)."""
+    v = np.asarray(vals, dtype=float)
+    s = np.zeros_like(v) if se is None else np.asarray(se, dtype=float)
+    ok = np.isfinite(v) & (v >= lo - k * s) & (v <= hi + k * s)
+    parts = [
+        f"{lab}: {x:.2f}" + ("" if se is None else f" ± {e:.2f}")
+        for lab, x, e in zip(labels, v, s, strict=True)
+    ]
+    allow = "" if se is None else f" (allowing {k:g} standard error{'' if k == 1 else 's'})"
+    if v.size and ok.all():
+        return Finding(claim, True, f"{what}: {', '.join(parts)}, all inside {lo:.2f}–{hi:.2f}{allow}")
+    bad = [p for p, o in zip(parts, ok, strict=True) if not o] or ["no value"]
+    return Finding(claim, False, f"{what}: {', '.join(bad)} outside {lo:.2f}–{hi:.2f}{allow}")
+
+
+def _g(values) -> list[str]:
+    return [f"γ = {g:+.2f}" for g in values]
+
+
+def check_book_protocol(small: xr.Dataset) -> list[Finding]:
+    """Table 4.2 and Figure 4.6 at the book's short protocol: the strong α_m for flat frequencies (chapter 4)."""
+    grid, gammas, alphas = fit_grid(small), small["gamma"].values, small["alpha"].values
+    ps, flat = strong_rows(small), np.flatnonzero(alphas <= 1.0 + 1e-9)
+    out = []
+    j1 = np.flatnonzero(np.isclose(alphas, 1.0))
+    out.append(
+        _each(
+            "book protocol, α = 1: strong α_m inside the 0.8–1.25 band",
+            grid.exponent[ps, j1[0]] if j1.size else [],
+            _g(gammas[ps]),
+            0.8,
+            1.25,
+            what="strong α_m at α = 1 (short protocol)",
+        )
+    )
+    sel, r2 = grid.exponent[np.ix_(ps, flat)], grid.r2[np.ix_(ps, flat)]
+    labels = [f"{g}, α = {a:g}" for g in _g(gammas[ps]) for a in alphas[flat]]
+    out.append(
+        _each(
+            "book protocol, α ≤ 1: strong α_m within 0.6–1.25",
+            sel.ravel(),
+            labels,
+            0.6,
+            1.25,
+            what="strong α_m",
+        )
+    )
+    out.append(
+        at_least(
+            "book protocol, α ≤ 1: the strong fits are power laws", np.nanmin(r2), 0.9, what="smallest R²"
+        )
+    )
+    weak = np.flatnonzero(gammas >= 0.33)
+    gap = np.nanmin(sel) - np.nanmax(grid.exponent[np.ix_(weak, flat)])
+    out.append(
+        at_least(
+            "for α ≤ 1 strong superposition scales much faster than weak (γ ≥ 0.33)",
+            gap,
+            0.4,
+            what="smallest strong α_m minus the largest weak one",
+        )
+    )
+    return out
+
+
+def check_paper_protocol(paper: xr.Dataset) -> list[Finding]:
+    """Table 4.3 and the list below it: the strong α_m at the paper's protocol, per α (chapter 4)."""
+    t = analysis.exponent_table(paper)
+    ct = t[np.isin(t["gamma"].round(2), np.round(PAPER_STRONG_GAMMAS, 2))]
+    out = [
+        holds(
+            "the paper's three strong γ are trained at every α at the paper's protocol",
+            ct["alpha_m"].notna().all(),
+            f"{int(ct['alpha_m'].notna().sum())} of {len(ct)} (γ, α) fits exist",
+        )
+    ]
+    below, n_flat, fig5e = [], 0, {a: (lo, hi) for a, lo, hi in PAPER_FIG5E}
+    for a, f in ct.groupby("alpha"):
+        lab, what = _g(f["gamma"]), f"strong α_m at α = {a:g} (paper's protocol)"
+        if a <= 1:
+            n_flat += len(f)
+            below += [(a, g) for g, e in zip(f["gamma"], f["alpha_m"], strict=True) if e < 0.8]
+            out.append(
+                _each(
+                    f"α = {a:g}: within one standard error of the 0.8–1.25 band",
+                    f["alpha_m"],
+                    lab,
+                    0.8,
+                    1.25,
+                    se=f["se"],
+                    what=what,
+                )
+            )
+        if np.isclose(a, 1.0):
+            out.append(_each("α = 1: inside the 0.8–1.25 band", f["alpha_m"], lab, 0.8, 1.25, what=what))
+        near = [q for q in TEXT_RANGES if np.isclose(q, a)]
+        lo, hi = TEXT_RANGES[near[0]] if near else (fig5e[a][0] - 0.35, fig5e[a][1] + 0.35)
+        claim = f"α = {a:g}: the range the text quotes" if near else f"α = {a:g}: near the paper's Fig. 5e"
+        out.append(_each(claim, f["alpha_m"], lab, lo, hi, what=what))
+        out.append(_each(f"α = {a:g}: the strong fits are power laws", f["r2"], lab, 0.92, 1.0, what="R²"))
+    odd = [(a, g) for a, g in below if not (a <= 0.25 and abs(g + 0.333) < 0.01)]
+    out.append(
+        holds(
+            "the fits at α ≤ 1 below 0.8 are all γ = −0.33 at α ≤ 0.25",
+            not odd,
+            f"below 0.8: {[(round(g, 2), a) for a, g in below]}",
+        )
+    )
+    out.append(
+        at_least(
+            "most fits at α ≤ 1 (24 of 27 in the text) lie inside the 0.8–1.25 band",
+            1 - len(below) / max(n_flat, 1),
+            0.85,
+            what="the fraction inside",
+        )
+    )
+    ov = strong_overlap(paper)
+    out.append(
+        _each(
+            "the strong rows with norm > 1 sit on 1/m at the paper's protocol",
+            ov.values,
+            [f"α = {a:g}" for a in ov.index],
+            0.95,
+            1.05,
+            what="median m·⟨c²⟩",
+        )
+    )
+    return out
+
+
+def check_second_seed(seed1: xr.Dataset, paper: xr.Dataset) -> list[Finding]:
+    """The text's "it is not the seed": a second seed of γ = −0.33 at α = 0, 0.25 gives the same α_m (chapter 4)."""
+    a = analysis.exponent_table(seed1)
+    b = analysis.exponent_table(
+        paper.sel(alpha=seed1["alpha"].values, gamma=seed1["gamma"].values, method="nearest")
+    )
+    out = []
+    for r1, r0 in zip(a.itertuples(), b.itertuples(), strict=True):
+        what = f"α_m of the second seed at γ = {r1.gamma:+.2f}, α = {r1.alpha:g}"
+        se = float(np.hypot(r1.se, r0.se))
+        out.append(
+            close_to(
+                f"second seed, α = {r1.alpha:g}: the same α_m as the first",
+                r1.alpha_m,
+                r0.alpha_m,
+                se=se,
+                what=what,
+                target_what="the first seed, allowing 2 standard errors of the difference",
+            )
+        )
+        out.append(
+            at_most(f"second seed, α = {r1.alpha:g}: again just under 0.8", r1.alpha_m, 0.8, what=what)
+        )
+    return out
+
+
+def check_regions(maps: PhaseMaps) -> list[Finding]:
+    """Table 4.4 and Figure 4.4 at the paper's protocol, what the text says about the three regions (chapter 4)."""
+    tab = region_table(maps)
+    wk, fl, sk = (tab.loc[PAPER].loc[r.name] for r in PAPER_REGIONS)
+    book_sk = tab.loc[BOOK].loc[sk.name]
+    pm, g, a = maps.alpha_m[PAPER], maps.gammas, maps.alphas
+    out = [
+        holds(
+            "every cell of the strong, skewed corner is trained at the paper's protocol",
+            sk["runs"] == book_sk["runs"],
+            f"{sk['runs']} of {book_sk['runs']} cells",
+        ),
+        at_least("strong, skewed: the smallest α_m", sk["alpha_m min"], 1.25, what="the smallest"),
+        within(
+            "strong, skewed: the largest α_m near the paper's 2.4",
+            sk["alpha_m max"],
+            2.35,
+            2.5,
+            what="the largest",
+        ),
+        within("strong, skewed: the mean α_m", sk["alpha_m mean"], 1.75, 1.9, what="the mean"),
+        at_most(
+            "strong, skewed: the book's protocol stays near 1",
+            book_sk["alpha_m max"],
+            1.2,
+            what="its largest",
+        ),
+        within("strong, flat: the mean α_m is about 1", fl["alpha_m mean"], 0.95, 1.05, what="the mean"),
+        within("strong, flat: the range of α_m", fl["alpha_m min"], 0.75, 1.5, what="the smallest"),
+        within("strong, flat: the range of α_m", fl["alpha_m max"], 0.75, 1.5, what="the largest"),
+        at_most("weak: the smallest α_m", wk["alpha_m min"], 0.06, what="the smallest"),
+        within("weak: the largest α_m", wk["alpha_m max"], 1.2, 1.35, what="the largest"),
+    ]
+    corner = np.isin(g.round(2), [-1.0, -0.78, -0.56, -0.33, -0.11])[:, None] & (a >= 1.6)[None, :]
+    i, j = np.unravel_index(np.nanargmax(np.where(corner, pm, np.nan)), corner.shape)
+    out.append(
+        holds(
+            "the largest α_m of the skewed corner is at γ = −0.11, α = 2, as in the paper",
+            np.isclose(g[i], -0.111, atol=0.01) and np.isclose(a[j], 2.0),
+            f"it is at γ = {g[i]:+.2f}, α = {a[j]:g}",
+        )
+    )
+    hi = np.argwhere(pm[g > 0] > 0.8)
+    where = sorted({round(float(g[g > 0][k]), 2) for k in hi[:, 0]})
+    out.append(
+        holds(
+            "the weak cells above the paper's 0.8 are the two smallest decays (γ = 0.11, 0.33) at α ≥ 1.5",
+            where == [0.11, 0.33] and a[hi[:, 1]].min() >= 1.5,
+            f"weak cells above 0.8 at γ = {where}, α ≥ {a[hi[:, 1]].min() if hi.size else float('nan'):g}",
+        )
+    )
+    k = int(np.argmin(np.abs(g + 0.111)))
+    low = pm[k][(a < 1) & np.isfinite(pm[k])]
+    out.append(
+        _each(
+            "γ = −0.11 below α = 1 sits between the regimes",
+            low,
+            [f"α = {x:g}" for x in a[(a < 1) & np.isfinite(pm[k])]],
+            0.5,
+            0.75,
+            what="α_m at γ = −0.11",
+        )
+    )
+    return out
+
+
+def check_density_short(dens: xr.Dataset) -> list[Finding]:
+    """Table 4.5: at the book's protocol E changes the loss, not the exponent (γ ≤ −0.33, chapter 4)."""
+    Es, loss, grid = density_fit(dens)
+    if Es.size < 2 or not np.isclose(Es[0], 1.0):
+        return [
+            holds("the density sweep holds E = 1 and a larger density", False, f"it holds E = {Es.round(2)}")
+        ]
+    keep = np.flatnonzero(dens["gamma"].values <= -0.33)
+    k, lab = list(dens["m"].values).index(DENSITY_WIDTH), _g(dens["gamma"].values[keep])
+    shift = np.abs(grid.exponent[keep, -1] - grid.exponent[keep, 0])
+    ratio = loss[keep, -1, k] / loss[keep, 0, k] / (Es[-1] / Es[0])
+    return [
+        _each(
+            f"book protocol: α_m barely moves between E = 1 and E = {Es[-1]:.2f}",
+            shift,
+            lab,
+            0.0,
+            0.15,
+            what="|change of α_m|",
+        ),
+        _each(
+            f"book protocol: the loss at m = {DENSITY_WIDTH} grows about in proportion to E",
+            ratio,
+            lab,
+            0.5,
+            1.5,
+            what=f"L(E = {Es[-1]:.2f}) / L(E = 1) divided by {Es[-1]:.2f}",
+        ),
+    ]
+
+
+def _e_rows(t: pd.DataFrame, lo: float, hi: float) -> pd.DataFrame:
+    E = t.index.get_level_values("E")
+    return t[(E > lo) & (E < hi)]
+
+
+def check_density_paper(
+    t: pd.DataFrame, dcheck: xr.Dataset, paper: xr.Dataset, dens: xr.Dataset
+) -> list[Finding]:
+    """Table 4.6 and the list below it: the density sweep at the paper's protocol, over whichever
+    densities are trained (chapter 4). ``t`` is :func:`density_check` of ``dcheck``."""
+    am, se, r2 = (t[c].unstack("gamma") for c in ("alpha_m", "se", "r2"))
+    Es, lab = am.index.values, _g(am.columns)
+    out = [
+        holds(
+            "E = 1 and the largest density, 7.49, are in Table 4.6",
+            np.isclose(Es[0], 1.0) and np.isclose(Es[-1], 7.486, atol=0.01),
+            f"the table's densities are {Es.round(2).tolist()}",
+        ),
+        _each("E = 1: α_m as in Table 4.3", am.iloc[0], lab, 0.95, 1.15, what="α_m at E = 1"),
+    ]
+    for e in Es[1:]:
+        out.append(
+            _each(
+                f"E = {e:.2f}: inside the strong band", am.loc[e], lab, 0.8, 1.15, what=f"α_m at E = {e:.2f}"
+            )
+        )
+    for e in Es[(Es > 1) & (Es < 3)]:
+        d = (am.loc[e] - am.iloc[0]).abs()
+        out.append(_each(f"E = {e:.2f}: within 0.08 of E = 1", d, lab, 0.0, 0.08, what="|α_m − α_m(E = 1)|"))
+    for e in Es[Es > 4]:
+        drift = am.iloc[0] - am.loc[e]
+        out.append(_each(f"E = {e:.2f}: lower than at E = 1", drift, lab, 0.1, 0.22, what="α_m(E = 1) − α_m"))
+        out.append(
+            _each(
+                f"E = {e:.2f}: by one to 1.5 standard errors", drift / se.loc[e], lab, 0.9, 1.6, what="in SE"
+            )
+        )
+    hi = Es[Es > 2]
+    rise = [
+        float(np.max((am.loc[b] - am.loc[a]) / np.maximum(se.loc[a], se.loc[b])))
+        for a, b in zip(hi[:-1], hi[1:], strict=True)
+    ]
+    out.append(
+        at_most(
+            "from E = 2.62 on α_m falls with E at every γ (no rise beyond one standard error)",
+            max(rise, default=np.nan),
+            1.0,
+            what="the largest rise between neighbouring densities, in standard errors",
+        )
+    )
+    out.append(
+        _each(
+            "α_m is lower at the largest E than at 2.62",
+            am.loc[hi[0]] - am.iloc[-1],
+            lab,
+            0.0,
+            1.0,
+            what="the fall",
+        )
+    )
+    out.append(_each("E = 1: the curves are straight", r2.iloc[0], lab, 0.96, 1.0, what="R² at E = 1"))
+    out.append(
+        _each(
+            f"E = {Es[-1]:.2f}: the curves bend", r2.iloc[-1], lab, 0.0, 0.93, what=f"R² at E = {Es[-1]:.2f}"
+        )
+    )
+    near, far = _e_rows(t, 1.0, 3.0), _e_rows(t, 4.0, 99.0)
+    gap = (near.alpha_m - near.alpha_m_cheap).abs()
+    out.append(
+        holds(
+            "E ≈ 2.62: the book's protocol costs 0.01–0.19 of the exponent",
+            gap.between(0.0, 0.2).all() and gap.max() > 0.15 and gap.min() < 0.02,
+            f"|α_m − α_m (book's protocol)| = {gap.round(2).tolist()}",
+        )
+    )
+    out.append(
+        _each(
+            "E ≥ 4.24: the protocol hardly matters",
+            (far.alpha_m - far.alpha_m_cheap).abs(),
+            [f"E = {e:.2f}, γ = {g:+.2f}" for e, g in far.index],
+            0.0,
+            0.07,
+            what="|α_m − α_m (book's protocol)|",
+        )
+    )
+    lpe = t.loss_per_E.unstack("gamma")
+    out.append(
+        _each(
+            "E ≥ 4.24: the loss grows faster than E",
+            far.loss_per_E,
+            [f"E = {e:.2f}, γ = {g:+.2f}" for e, g in far.index],
+            1.25,
+            2.0,
+            what="(L/E) / (L/E at E = 1)",
+        )
+    )
+    out.append(
+        _each(
+            "E ≈ 2.62: L/E above its E = 1 value",
+            near.loss_per_E,
+            [f"E = {e:.2f}, γ = {g:+.2f}" for e, g in near.index],
+            1.1,
+            1.31,
+            what="(L/E) / (L/E at E = 1)",
+        )
+    )
+    out.append(
+        at_least(
+            "L/E grows with every larger E at every γ",
+            float(lpe.diff().iloc[1:].min().min()),
+            1e-12,
+            what="the smallest step",
+        )
+    )
+    # the paper's end points of Fig. 14b (read off the figure, about ±10 %) against our three γ
+    w = dcheck["m"].values.astype(float)
+    sg3 = [nearest(paper["gamma"].values, g) for g in dcheck["gamma"].values]
+    ends = {1.0: paper["final_loss"].sel(alpha=1.0, gamma=sg3).transpose("gamma", "m").values}
+    ends[7.486] = dcheck["final_loss"].sel(E=7.486, method="nearest").transpose("gamma", "m").values
+    for e, (l10, l100) in PAPER_FIG14B_LOSS.items():
+        for col, target, tol, m in ((0, l10, 0.05, 10), (-1, l100, 0.1, 100)):
+            y = ends[e][:, col]
+            out.append(
+                holds(
+                    f"E = {e:.2f}, m = {m}: our curves pass through the paper's Fig. 14b",
+                    y.min() <= (1 + tol) * target and y.max() >= (1 - tol) * target,
+                    f"our losses {y.min():.3f}–{y.max():.3f} against the paper's {target:g} (± {tol:.0%})",
+                )
+            )
+    l10, l100 = PAPER_FIG14B_LOSS[7.486]
+    out.append(
+        close_to(
+            "the slope through the paper's end points at E = 7.49 is 0.87",
+            np.log(l10 / l100) / np.log(10),
+            0.87,
+            rel=0.005 / 0.87,
+            what="ln(L10 / L100) / ln 10",
+        )
+    )
+    slopes = -np.diff(np.log(ends[7.486]), axis=1) / np.diff(np.log(w))
+    out.append(
+        _each("E = 7.49: shallow between m = 10 and 15", slopes[:, 0], lab, 0.0, 0.5, what="local slope")
+    )
+    out.append(
+        _each("E = 7.49: steep between m = 63 and 100", slopes[:, -1], lab, 1.6, 9.0, what="local slope")
+    )
+    for e in Es[Es > 4]:
+        book = (
+            dens["final_loss"].sel(E=e, method="nearest").sel(gamma=dcheck["gamma"].values, method="nearest")
+        )
+        mine = dcheck["final_loss"].sel(E=e, method="nearest")
+        r = (book.transpose("gamma", "m").values / mine.transpose("gamma", "m").values).ravel()
+        out.append(
+            _each(
+                f"E = {e:.2f}: the book protocol's losses are 1.1–1.8 times these",
+                r,
+                [f"γ = {g:+.2f}, m = {m}" for g in dcheck["gamma"].values for m in dcheck["m"].values],
+                1.05,
+                1.85,
+                what="the book protocol's loss over the paper protocol's",
+            )
+        )
+    ph = {
+        e: dcheck["phi_half"].sel(E=e, method="nearest").transpose("gamma", "m").values
+        for e in (2.621, 4.243, 7.486)
+    }
+    for e, quoted in zip(ph, (0.41, 0.10, 0.66), strict=True):
+        out.append(
+            close_to(
+                f"E = {e:.2f}: γ = −0.33's smallest φ_1/2",
+                ph[e][2].min(),
+                quoted,
+                rel=0.005 / quoted,
+                what="it",
+            )
+        )
+    out.append(
+        at_least(
+            "γ = −0.78, −0.56 stay strong at E > 1",
+            min(v[:2].min() for v in ph.values()),
+            0.84,
+            what="smallest φ_1/2",
+        )
+    )
+    out.append(
+        holds(
+            "the 0.10 at E = 4.24 is the m = 15 model",
+            ph[4.243][2].argmin() == 1,
+            f"width index {ph[4.243][2].argmin()}",
+        )
+    )
+    out.append(
+        at_most(
+            "E = 7.49: γ = −0.33 does not represent every feature",
+            ph[7.486][2].max(),
+            0.94,
+            what="largest φ_1/2",
+        )
+    )
+    cost = am.iloc[0] - t["alpha_m_cheap"].unstack("gamma").iloc[0]
+    out.append(
+        _each(
+            "E = 1: the book's protocol costs 0.1–0.3 of the exponent",
+            cost,
+            lab,
+            0.09,
+            0.31,
+            what="α_m − α_m (book)",
+        )
+    )
+    return out
+
+
+def check_large(runs: dict, sweeps: dict) -> list[Finding]:
+    """Tables 4.7-4.8: what the text says about the CPU runs of the large model (chapter 4)."""
+    out = []
+    for label, curves in runs.items():
+        for kind in LAWS:
+            c = curves[("strong", kind)]
+            out.append(
+                holds(
+                    f"{label}, strong {kind}: the loss falls with width",
+                    c["widths"].size >= 4 and np.all(np.diff(c["loss"]) < 0),
+                    f"losses {np.round(c['loss'], 3).tolist()}",
+                )
+            )
+            out.append(
+                at_most(
+                    f"{label}, strong {kind}: widest / m = 8", c["loss"][-1] / c["loss"][0], 0.7, what="ratio"
+                )
+            )
+    r = large_loss_ratios(runs)
+    small_m = ["m = 8", "m = 16", "m = 32"]
+    if LONG_RUN in runs:
+        long_r = r.xs(LONG_RUN, level="run")
+        out.append(
+            at_most(
+                f"{LONG_RUN}: within 20 % of the paper at m = 8–32",
+                float(long_r[small_m].sub(1).abs().max().max()),
+                0.2,
+                what="the largest |ratio − 1|",
+            )
+        )
+        for kind, row in long_r.iterrows():
+            widest = row.dropna().index[-1]
+            out.append(
+                holds(
+                    f"{LONG_RUN}, {kind}: further from the paper at the widest width than at m = 32",
+                    row[widest] > row["m = 32"],
+                    f"{row[widest]:.2f} at {widest}, {row['m = 32']:.2f} at m = 32",
+                )
+            )
+        if SHORT_RUN in runs:
+            lv, sv = long_r.to_numpy(), r.xs(SHORT_RUN, level="run").loc[long_r.index].to_numpy()
+            both = np.isfinite(lv) & np.isfinite(sv)
+            out.append(
+                at_most(
+                    f"{LONG_RUN} is never worse than {SHORT_RUN}",
+                    float(np.max(lv[both] / sv[both])),
+                    1.02,
+                    what="largest ratio",
+                )
+            )
+        pw = np.asarray(PAPER_FIG1_LOSS["widths"]["all"])
+        c = runs[LONG_RUN][("strong", "exponential")]
+        for top, lo, hi in ((128, 0.0, 0.1), (256, 0.1, 0.2)):
+            if c["widths"].max() < top:
+                continue
+            k = c["widths"] <= top
+            ours = phase.fit_exponent_grid(c["loss"][k][None], c["widths"][k]).exponent[0]
+            same = np.isin(pw, c["widths"][k])
+            py = np.asarray(PAPER_FIG1_LOSS["strong"]["exponential"])[same]
+            theirs = phase.fit_exponent_grid(py[None], pw[same]).exponent[0]
+            out.append(
+                within(
+                    f"exponential law, m = 8–{top}: our α_m against the paper's own losses",
+                    theirs - ours,
+                    lo,
+                    hi,
+                    what=f"the paper's {theirs:.2f} minus our {ours:.2f}",
+                )
+            )
+    if SHORT_RUN in runs:
+        out.append(
+            at_least(
+                f"{SHORT_RUN}: never more than 10 % better than the paper",
+                float(np.nanmin(r.xs(SHORT_RUN, level="run").to_numpy())),
+                0.9,
+                what="the smallest ratio",
+            )
+        )
+        ws = sweeps[SHORT_RUN].sel(gamma=0.1)
+        kept = (ws["phi_half"] * ws.sizes["feature"] / ws["m"]).values
+        out.append(
+            at_most(
+                "weak runs keep few features (φ_1/2 ≤ 2 m/n)",
+                float(kept.max()),
+                2.0,
+                what="largest φ_1/2 n/m",
+            )
+        )
+        rw = large_loss_ratios({SHORT_RUN: runs[SHORT_RUN]}, "weak")
+        out.append(
+            at_most(
+                "weak runs: within 10 % of the paper at m = 16–64",
+                float(rw[["m = 16", "m = 32", "m = 64"]].sub(1).abs().max().max()),
+                0.1,
+                what="the largest |ratio − 1|",
+            )
+        )
+    return out
+
+
+def claims(
+    small: xr.Dataset | None = None,
+    paper: xr.Dataset | None = None,
+    seed1: xr.Dataset | None = None,
+    dens: xr.Dataset | None = None,
+    dcheck: xr.Dataset | None = None,
+    large: dict | None = None,
+) -> list[Finding]:
+    """Every statement chapter 4 makes about its data, checked (chapter 4).
+
+    Each argument is a data set as :func:`superscale.catalog.load` gives it (``large``: the dict of
+    :func:`load_large`); one left out is loaded from the catalog. The tables come from
+    :mod:`superscale.chapters.ch4_strong`."""
+    small = catalog.load("short-small") if small is None else small
+    paper = catalog.load("paper-small") if paper is None else paper
+    seed1 = catalog.load("paper-strong-seed1") if seed1 is None else seed1
+    dens = catalog.load("short-density") if dens is None else dens
+    dcheck = catalog.load("paper-density-strong") if dcheck is None else dcheck
+    large = load_large() if large is None else large
+    return [
+        *check_book_protocol(small),
+        *check_paper_protocol(paper),
+        *check_second_seed(seed1, paper),
+        *check_regions(phase_maps(small, paper)),
+        *check_density_short(dens),
+        *check_density_paper(density_check(dcheck, e1=paper, cheap=dens), dcheck, paper, dens),
+        *check_large(large_runs(large), large),
+    ]
