@@ -164,6 +164,9 @@ PAPER_FIG16_PHI1 = {
 #: The paper's Fig. 5c (γ = −0.55): variance of squared overlaps of norm > 1 rows over the random value,
 #: typical range over α and m (read off the figure); small α shows 0.0 at m = 63, 100.
 PAPER_FIG5C_RATIO = (0.45, 0.9)
+#: Random unit vectors in R^m: (E[c²], Var[c²]) at m = 10 and 100, from the paper's formulas 1/m and
+#: 2(m − 1)/(m²(m + 2)), as quoted in chapter 5's text.
+PAPER_RANDOM_OVERLAP_MOMENTS: dict[int, tuple[float, float]] = {10: (0.1, 0.015), 100: (0.01, 1.94e-4)}
 
 
 #: The four evaluation data sets of the paper's loss fit (App. C.2).
@@ -244,6 +247,10 @@ SOURCES: dict[str, Source] = {
     "PAPER_FIG5D_MEAN": Source("Fig. 5d", "read off the figure, ±5 %"),
     "PAPER_FIG16_PHI1": Source("Fig. 16", "read off the figure"),
     "PAPER_FIG5C_RATIO": Source("Fig. 5c", "read off the figure (typical range)"),
+    "PAPER_RANDOM_OVERLAP_MOMENTS": Source(
+        "§3.2 and App. A.1 (E[c²] = 1/m, Var[c²] = 2(m − 1)/(m²(m + 2)))",
+        "computed from the quoted formulas, rounded",
+    ),
     "DATASETS": Source("App. C.2", "quoted"),
     "PAPER_LOSS_FIT": Source(
         "Eq. 6, Fig. 6b; the paper's notebook LLMs/nonlinearfit-3.ipynb", "quoted (printed outputs)"
