@@ -90,7 +90,7 @@ def test_a_live_run_without_superposition_breaks_the_growth_claims():
 
 
 # ---------------------------------------------------------------------------------------------
-# The chapter's functions (moved from superscale.analysis and superscale.plots)
+# The chapter's functions (moved from superscale.analysis and superscale.figures)
 # ---------------------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from superscale import analysis, catalog, checks, data, theory
+from superscale import analysis, catalog, checks, data, exponents, theory
 from superscale.chapters import ch3_weak as ch3
 
 
@@ -118,7 +118,7 @@ def _fake_sweep(n=200, widths=(10, 15, 25, 39), alphas=(1.0, 1.5, 2.0)):
 
 def test_least_ambiguous_and_the_comparison_with_the_paper():
     ds = _fake_sweep()
-    table = analysis.exponent_table(ds)
+    table = exponents.exponent_table(ds)
     least = ch3.least_ambiguous(table, k=3)
     assert (least["gamma"] > 0).all() and len(least) == 3
     assert list(least["alpha"]) == sorted(least["alpha"])
@@ -199,7 +199,7 @@ def test_checks_on_ideal_models_and_their_messages():
     ds = _fake_sweep()
     runs = analysis.weak_table(ds)
     assert all(f.ok for f in ch3.check_book_protocol(runs, paper_protocol=True))
-    least = ch3.least_ambiguous(analysis.exponent_table(ds), k=6)
+    least = ch3.least_ambiguous(exponents.exponent_table(ds), k=6)
     assert all(f.ok for f in ch3.check_least_ambiguous(least, paper_protocol=True))
     worse = runs.copy()
     worse.loc[(worse["gamma"] > 0) & (worse["alpha"] == 1.5) & (worse["m"] == 25), ["loss", "ratio"]] *= 1.2
@@ -218,7 +218,7 @@ def test_figures_have_their_traces():
     assert len(ch3.weak_width_figure(ds, 2.0, [0.3333]).data) == 3
     fig = ch3.weak_width_slider_figure(ds, active_alpha=2.0)
     assert fig.layout.sliders[0].active == 2
-    table = analysis.exponent_table(ds)
+    table = exponents.exponent_table(ds)
     fig = ch3.weak_alpha_m_figure(table, ch3.least_ambiguous(table, k=3), widths=(10, 15, 25, 39), n=200)
     assert len(fig.data) == 5 and fig.data[-1].name == "this book: 3 least ambiguous runs"
     with pytest.raises(ValueError, match="alpha"):

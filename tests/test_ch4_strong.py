@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from superscale import catalog, checks, phase
+from superscale import catalog, checks, exponents
 from superscale.chapters import ch4_strong as ch4
 from superscale.chapters import ch4_strong_checks as c4
 from superscale.chapters import ch4_strong_figures as figs
@@ -290,7 +290,7 @@ def test_density_tables_of_the_book(book):
 
 
 # ------------------------------------------------------------------------------------------------
-# the figure builders (moved from superscale.plots; these tests were in tests/test_phase.py)
+# the figure builders (moved from superscale.figures; these tests were in tests/test_phase.py)
 # ------------------------------------------------------------------------------------------------
 
 WIDTHS = np.array([10, 15, 25, 39, 63, 100])
@@ -304,7 +304,7 @@ def synthetic_grid(noise: float = 0.0, seed: int = 0) -> np.ndarray:
     L = np.empty((GAMMAS.size, ALPHAS.size, WIDTHS.size))
     for i, g in enumerate(GAMMAS):
         for j, a in enumerate(ALPHAS):
-            e = phase.predicted_alpha_m(a, "strong") if g < 0 else max(a - 1, 0.05)
+            e = exponents.predicted_alpha_m(a, "strong") if g < 0 else max(a - 1, 0.05)
             L[i, j] = 2.0 * WIDTHS ** (-e) * np.exp(noise * rng.standard_normal(WIDTHS.size))
     return L
 
@@ -326,7 +326,7 @@ def test_strong_loss_slider_figure_over_alpha_and_gamma():
 
 
 def test_phase_heatmap_and_alpha_m_figures():
-    grid = phase.fit_exponent_grid(synthetic_grid(noise=0.05), WIDTHS)
+    grid = exponents.fit_exponent_grid(synthetic_grid(noise=0.05), WIDTHS)
     fig = figs.phase_heatmap_figure(grid.exponent, GAMMAS, ALPHAS, se=grid.se, zmin=0, zmax=2.4)
     assert len(fig.layout.shapes) == 3
     assert fig.data[0].z.shape == (ALPHAS.size, GAMMAS.size)
@@ -373,7 +373,7 @@ def test_density_and_large_model_figures():
     loss = {("strong", k): 1.5 / w**0.9 for k in ("exponential", "power", "linear")}
     loss[("weak", "power")] = np.where(w <= 128, 0.5 / w**0.3, np.nan)
     fits = {
-        key: phase.fit_large(w, v, key[1], -1.0 if key[0] == "strong" else 0.1) for key, v in loss.items()
+        key: exponents.fit_large(w, v, key[1], -1.0 if key[0] == "strong" else 0.1) for key, v in loss.items()
     }
     fig = figs.large_model_figure(w, loss, fits=fits)
     names = " ".join(t.name or "" for t in fig.data)
@@ -394,11 +394,11 @@ def test_loss_width_figure():
     assert "no fit" in fig.data[0].name
 
 
-# moved from tests/test_phase.py with the functions (phase.region_means, least_ambiguous, describe_sweep)
+# moved from tests/test_phase.py with the functions (exponents.region_means, least_ambiguous, describe_sweep)
 
 
 def test_region_means_on_synthetic_grid():
-    grid = phase.fit_exponent_grid(synthetic_grid(), WIDTHS)
+    grid = exponents.fit_exponent_grid(synthetic_grid(), WIDTHS)
     s = ch4.region_means(grid.exponent, GAMMAS, ALPHAS)
     assert s["strong-flat"]["mean"] == pytest.approx(1.0)
     assert s["strong-flat"]["count"] == 4 * 12  # γ ≤ −0.33, α ≤ 1.375

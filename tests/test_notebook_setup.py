@@ -6,7 +6,7 @@ import numpy as np
 import plotly.io as pio
 import pytest
 
-from superscale import bookdata, figures, notebook, plots
+from superscale import bookdata, figures, notebook
 
 
 def test_pick_device_cpu_and_errors():
@@ -59,11 +59,6 @@ def test_slider_figure_steps_toggle_visibility():
         figures.slider_figure([1, 2], lambda s: [go.Scatter()] * s)
     with pytest.raises(ValueError, match="active"):
         figures.slider_figure([1, 2], lambda s: [go.Scatter()], active=5)
-
-
-def test_frequency_slider_has_all_alphas():
-    fig = plots.frequency_slider_figure([0.0, 1.0, 2.0], n=100)
-    assert [s.label for s in fig.layout.sliders[0].steps] == ["0", "1", "2"]
 
 
 def test_data_path(tmp_path, monkeypatch):

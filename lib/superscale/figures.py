@@ -173,3 +173,153 @@ def width_color(m: float, lo: float = 10, hi: float = 100) -> str:
 
     t = float(np.clip(np.log(m / lo) / np.log(hi / lo), 0, 1)) if hi > lo else 0.5
     return sample_colorscale(COLORSCALE_ALPHA, [t])[0]
+
+
+# ------------------------------------------------------------------------------------------
+# Figures shared by chapters 3 and 4
+# ------------------------------------------------------------------------------------------
+
+# --------------------------------------------------------------------------------------------
+# Chapter 2: the toy model, weight decay as the dial of superposition
+# --------------------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 4: strong superposition, the phase diagram of α_m, activation density, the large model
+# --------------------------------------------------------------------------------------------
+
+
+def loss_width_traces(
+    widths,
+    loss,
+    *,
+    name: str,
+    color: str,
+    se=None,
+    fit=None,
+    fit_widths=None,
+    xaxis: str = "x",
+    yaxis: str = "y",
+    symbol: str = "circle",
+    showlegend: bool = True,
+) -> list:
+    """Two traces for chapter 4: measured loss against width (markers, optional error bars) and the
+    fitted power law ``fit`` (dashed, from the smallest to the largest of ``fit_widths``, default all
+    widths; an empty trace when ``fit`` is None, so every call returns two traces)."""
+    import plotly.graph_objects as go
+
+    w = np.asarray(widths, dtype=float)
+    y = np.asarray(loss, dtype=float)
+    err = None if se is None else dict(type="data", array=np.asarray(se, dtype=float), thickness=1, width=3)
+    pts = go.Scatter(
+        x=w,
+        y=y,
+        mode="lines+markers",
+        name=name,
+        legendgroup=name,
+        showlegend=showlegend,
+        marker=dict(color=color, size=7, symbol=symbol),
+        line=dict(color=color, width=1),
+        error_y=err,
+        xaxis=xaxis,
+        yaxis=yaxis,
+        hovertemplate="m = %{x}<br>L = %{y:.4g}<extra>" + name + "</extra>",
+    )
+    if fit is not None:
+        fw = w if fit_widths is None else np.asarray(fit_widths, dtype=float)
+        xs = np.geomspace(fw.min(), fw.max(), 2)
+        ys = fit(xs)
+    else:
+        xs, ys = [], []
+    line = go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines",
+        line=dict(color=color, dash="dash", width=1.5),
+        legendgroup=name,
+        showlegend=False,
+        hoverinfo="skip",
+        xaxis=xaxis,
+        yaxis=yaxis,
+    )
+    return [pts, line]
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 5: the geometry of packing
+# --------------------------------------------------------------------------------------------
+
+
+_SAMPLED_OVERLAPS: dict = {}
+
+
+def sel_near(ds, **kw):
+    """``ds.sel`` with nearest matching on float coordinates (γ, α), exact on integers (chapters 2-3)."""
+    out = {}
+    for k, v in kw.items():
+        vals = np.asarray(ds[k].values, dtype=float)
+        j = int(np.argmin(np.abs(vals - float(v))))
+        if abs(vals[j] - float(v)) > 0.02:
+            raise ValueError(f"{k} must be one of {np.round(vals, 3).tolist()}, got {v!r}")
+        out[k] = ds[k].values[j]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 3: weak superposition, "power law in, power law out"
+# --------------------------------------------------------------------------------------------
+
+
+def protocol_check_figure(cheap, paper, active_alpha: float = 1.0):
+    """Loss against width for the runs trained with the paper's own protocol (filled markers, dashed
+    fitted power law) beside the same models trained with the book's CPU protocol (open markers), one
+    colour per γ, with a built-in slider over the α that ``paper`` holds (chapters 3-4).
+
+    ``cheap`` and ``paper`` are sweep Datasets with the same widths; ``paper`` may have γ values that are
+    not trained at every α (``completed`` False): those curves are left empty at that α.
+    """
+    from .fit import fit_power_law
+
+    alphas = [float(a) for a in paper["alpha"].values]
+    if not alphas:
+        raise ValueError("paper must hold at least one α")
+    widths = np.asarray(paper["m"].values, dtype=float)
+    gammas = [float(g) for g in paper["gamma"].values]
+
+    def traces(a):
+        out = []
+        for g in gammas:
+            done = bool(paper["completed"].sel(alpha=a, gamma=g).all())
+            col = strong_gamma_color(g)
+            lab = f"γ = {g:+.2f}"
+            if done:
+                lp = paper["final_loss"].sel(alpha=a, gamma=g).values
+                lc = cheap.sel(**sel_near(cheap, alpha=a, gamma=g))["final_loss"].sel(m=widths).values
+                f = fit_power_law(widths, lp)
+                out += loss_width_traces(
+                    widths, lp, name=f"{lab}, paper's protocol (α_m = {f.exponent:.2f})", color=col, fit=f
+                )
+                out += loss_width_traces(
+                    widths, lc, name=f"{lab}, book's CPU protocol", color=col, symbol="circle-open"
+                )
+                out[-2].line.dash = "dot"
+            else:
+                out += loss_width_traces([], [], name=lab, color=col, showlegend=False)
+                out += loss_width_traces([], [], name=lab, color=col, showlegend=False)
+        return out
+
+    active = int(np.argmin(np.abs(np.asarray(alphas) - active_alpha)))
+    return slider_figure(
+        alphas,
+        traces,
+        label=lambda a: f"{a:g}",
+        prefix="α = ",
+        title=lambda a: f"Paper's protocol (filled) and the book's CPU protocol (open), α = {a:g}",
+        active=active,
+        layout=dict(
+            xaxis=dict(type="log", title="width m"),
+            yaxis=dict(type="log", title="final loss L"),
+            height=560,
+            legend=dict(font=dict(size=10)),
+        ),
+    )

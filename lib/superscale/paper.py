@@ -217,6 +217,14 @@ HOFFMANN_ALPHA_N: float = 0.34
 PAPER_TOKEN_ALPHA: float = 1.0
 
 
+#: What the paper says of α_m in each region of Fig. 9b, as text (App. D.1).
+PAPER_REGION_ALPHA_M: dict[str, str] = {
+    "weak": "0 – 0.8, smallest at large γ",
+    "strong-flat": "0.8 – 1.3",
+    "strong-skewed": "1.5 – 2.4 (largest at γ = −0.11, α = 2)",
+}
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a published value comes from: ``where`` (figure/table/section and work) and ``how``
@@ -233,6 +241,7 @@ SOURCES: dict[str, Source] = {
     "PAPER_ALPHAS": Source(
         "App. B.2; the paper's code exp-10, exp-10-3", "quoted (0 to 2 in steps of 0.125)"
     ),
+    "PAPER_REGION_ALPHA_M": Source("Fig. 9b, App. D.1", "read off the figure (ranges of α_m per region)"),
     "PAPER_REGIONS": Source("Fig. 9b, App. D.1", "read off the figure (region edges on the γ, α grid)"),
     "PAPER_LARGE_ALPHA_M": Source("Fig. 1d, App. D.1", "quoted"),
     "PAPER_LARGE_R2": Source("Fig. 9a", "read off the figure, ±0.01"),

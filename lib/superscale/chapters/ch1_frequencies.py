@@ -30,8 +30,7 @@ from .. import data, theory
 from ..checks import Finding, at_least, close_to, holds, within
 from ..figures import log_spaced_ranks, slider_figure
 from ..fit import PowerLawFit, fit_power_law, fit_rank_frequency
-from ..paper import PAPER_TOKEN_ALPHA
-from ..sweep import PAPER_ALPHAS, PAPER_WIDTHS
+from ..paper import PAPER_ALPHAS, PAPER_TOKEN_ALPHA, PAPER_WIDTHS
 
 __all__ = [
     "N_FEATURES",

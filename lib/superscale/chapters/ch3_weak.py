@@ -16,14 +16,14 @@ What makes each table and figure of the chapter:
 - Figure 3.3, loss against width with a slider over α: :func:`weak_width_slider_figure`
   (the live version: :func:`width_explorer`, :func:`weak_width_figure`).
 - Table 3.5, the 9 least ambiguous runs: :func:`least_ambiguous` of
-  :func:`superscale.analysis.exponent_table`.
+  :func:`superscale.exponents.exponent_table`.
 - Figure 3.4, α_m against α: :func:`weak_alpha_m_figure`.
 - Table 3.6 and the printed verdicts: :func:`weak_alpha_m_comparison` (numbers),
   :func:`comparison_table` (shown), :func:`agreement` / :func:`agreement_text`.
 - Table 3.7, the two protocols side by side: :func:`weak_rows` of :func:`superscale.analysis.protocol_check`.
 - Table 3.8, the two smallest decays at the paper's protocol: :func:`smallest_decays` then
   :func:`weak_alpha_m_comparison` and :func:`comparison_table`.
-- Figure 3.5, both protocols against width: :func:`superscale.plots.protocol_check_figure` (shared with
+- Figure 3.5, both protocols against width: :func:`superscale.figures.protocol_check_figure` (shared with
   chapter 4).
 
 The chapter's claims are the ``check_*`` functions; :func:`claims` runs them all.
@@ -38,12 +38,12 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog
-from ..analysis import exponent_table, ideal_alpha_m, weak_prediction, weak_table
+from ..analysis import weak_prediction, weak_table
 from ..checks import Finding, at_least, at_most, holds, within
-from ..figures import alpha_color, slider_figure, strong_gamma_color
+from ..exponents import exponent_table, ideal_alpha_m
+from ..figures import alpha_color, loss_width_traces, sel_near, slider_figure, strong_gamma_color
 from ..fit import fit_power_law
 from ..paper import PAPER_WEAK_ALPHA_M
-from ..plots import _sel_near, loss_width_traces
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -176,7 +176,7 @@ def dropped_frequent_features(ds: xr.Dataset, gamma_min: float = WEAK_MIN) -> pd
 
 def least_ambiguous(table: pd.DataFrame, k: int = 9) -> pd.DataFrame:
     """Table 3.5: the ``k`` (γ, α) runs whose largest ambiguity over the widths is smallest (chapter 3;
-    the paper's App. D.5). ``table`` is :func:`~superscale.analysis.exponent_table`; rows without an
+    the paper's App. D.5). ``table`` is :func:`~superscale.exponents.exponent_table`; rows without an
     ambiguity are ignored. Sorted by α, then γ."""
     if not (isinstance(k, (int, np.integer)) and k >= 1):
         raise ValueError(f"k must be an integer >= 1, got {k!r}")
@@ -396,11 +396,11 @@ def weak_width_traces(ds: xr.Dataset, alpha: float, gammas: Sequence[float], ide
 
     from ..theory import weak_loss
 
-    sel = _sel_near(ds, alpha=alpha)
+    sel = sel_near(ds, alpha=alpha)
     ws = np.asarray(ds["m"].values)
     out = []
     for g in gammas:
-        gs = _sel_near(ds, gamma=g)["gamma"]
+        gs = sel_near(ds, gamma=g)["gamma"]
         y = np.asarray(ds["final_loss"].sel(alpha=sel["alpha"], gamma=gs).values, dtype=float)
         se = np.asarray(ds["final_loss_se"].sel(alpha=sel["alpha"], gamma=gs).values, dtype=float)
         ok = np.isfinite(y) & (y > 0)
@@ -495,7 +495,7 @@ def weak_alpha_m_figure(
     """Figure 3.4: α_m against α for the least ambiguous runs (the paper's Fig. 4b), with the line α − 1,
     the finite-n ideal curve and the paper's points (chapter 3).
 
-    ``table`` is :func:`superscale.analysis.exponent_table` (all runs with γ > 0 are drawn faintly),
+    ``table`` is :func:`superscale.exponents.exponent_table` (all runs with γ > 0 are drawn faintly),
     ``least`` its least ambiguous rows (:func:`least_ambiguous`).
     """
     import plotly.graph_objects as go
@@ -781,7 +781,7 @@ def check_dead_features(dead: pd.DataFrame) -> list[Finding]:
 
 def check_weak_exponents(exponents: pd.DataFrame) -> list[Finding]:
     """The weak exponents quoted in the text's last bullet, at the paper's protocol, each range allowing
-    2 standard errors of the fit (chapter 3). ``exponents`` is :func:`~superscale.analysis.exponent_table`."""
+    2 standard errors of the fit (chapter 3). ``exponents`` is :func:`~superscale.exponents.exponent_table`."""
     cw = _weak(exponents).dropna(subset=["alpha_m"])
     cw = cw.assign(over=cw["alpha_m"] - cw["ideal"])
     g33, a125, mid = _at(cw, gamma=0.333), _at(cw, alpha=1.25), (0.75, 0.875)

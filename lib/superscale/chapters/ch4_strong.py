@@ -12,7 +12,7 @@ Figures and tables, and the function that makes each:
 - Table 4.2, strong α_m at seven α beside the paper's Fig. 5e: :func:`strong_exponent_table`
   (numbers: :func:`strong_exponents`)
 - Table 4.3, the strong runs at both protocols: :func:`protocol_rows`; Figure 4.3:
-  :func:`superscale.plots.protocol_check_figure` (shared with chapter 3)
+  :func:`superscale.figures.protocol_check_figure` (shared with chapter 3)
 - Figures 4.4 and 4.5, α_m and R² over (γ, α): :func:`phase_maps`, :func:`phase_figure`, :func:`r2_figure`
 - Table 4.4, α_m per region of the paper's Fig. 9b: :func:`region_table`
 - Figure 4.6, α_m against α: :func:`alpha_m_figure` (weak points: :func:`least_ambiguous_weak`)
@@ -32,9 +32,9 @@ the chapter's data to; and :mod:`superscale.chapters.ch4_strong_checks`, the cha
 data sets above (the chapter's hidden cell and ``tests/test_ch4_strong.py``). The checks import this
 module, never the other way round.
 
-Shared with chapter 3 and imported from where they live: :func:`superscale.analysis.exponent_table`,
-:func:`superscale.analysis.exponent_maps`, :func:`superscale.analysis.protocol_check`,
-:func:`superscale.analysis.protocol_summary`, :func:`superscale.phase.fit_exponent_grid`.
+Shared with chapter 3 and imported from where they live: :func:`superscale.exponents.exponent_table`,
+:func:`superscale.exponents.exponent_maps`, :func:`superscale.analysis.protocol_check`,
+:func:`superscale.analysis.protocol_summary`, :func:`superscale.exponents.fit_exponent_grid`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
     import xarray as xr
 
-from .. import analysis, catalog, phase
+from .. import analysis, catalog, exponents
 from ..fit import fit_power_law
 from ..paper import (
     DENSITY_PAPER_E,
@@ -58,6 +58,7 @@ from ..paper import (
     PAPER_FIG5E,
     PAPER_LARGE_ALPHA_M,
     PAPER_LARGE_R2,
+    PAPER_REGION_ALPHA_M,
     PAPER_REGIONS,
     PAPER_STRONG_GAMMAS,
 )
@@ -102,9 +103,9 @@ def strong_rows(ds: xr.Dataset) -> np.ndarray:
     return np.array([int(np.argmin(np.abs(g - s))) for s in PAPER_STRONG_GAMMAS])
 
 
-def fit_grid(ds: xr.Dataset) -> phase.ExponentGrid:
+def fit_grid(ds: xr.Dataset) -> exponents.ExponentGrid:
     """α_m, its standard error and R², fitted over the widths for every (γ, α) of ``ds`` (chapter 4)."""
-    return phase.fit_exponent_grid(values(ds), ds["m"].values)
+    return exponents.fit_exponent_grid(values(ds), ds["m"].values)
 
 
 def represented_table(ds: xr.Dataset) -> pd.DataFrame:
@@ -195,7 +196,7 @@ def phase_maps(small: xr.Dataset, paper: xr.Dataset) -> PhaseMaps:
     """The fitted exponents of ``small`` (book's protocol) and of ``paper`` on the same grid, blank where
     ``paper`` did not train a cell (chapter 4)."""
     grid, gammas, alphas = fit_grid(small), small["gamma"].values, small["alpha"].values
-    pm = analysis.exponent_maps(analysis.exponent_table(paper), gammas, alphas)
+    pm = exponents.exponent_maps(exponents.exponent_table(paper), gammas, alphas)
     return PhaseMaps(
         gammas,
         alphas,
@@ -224,11 +225,6 @@ def r2_figure(maps: PhaseMaps) -> go.Figure:
 
 
 #: What the paper's Fig. 9b shows in each region (read off its colours; :data:`superscale.paper.PAPER_REGIONS`).
-PAPER_SAID = {
-    "weak": "0 – 0.8, smallest at large γ",
-    "strong-flat": "0.8 – 1.3",
-    "strong-skewed": "1.5 – 2.4 (largest at γ = −0.11, α = 2)",
-}
 
 
 def region_means(values, gammas, alphas) -> dict[str, dict[str, float]]:
@@ -236,7 +232,7 @@ def region_means(values, gammas, alphas) -> dict[str, dict[str, float]]:
 
     ``values`` has shape (len(gammas), len(alphas)), e.g. the fitted α_m.
     """
-    v, g, a = phase.grid_arrays(values, gammas, alphas)
+    v, g, a = exponents.grid_arrays(values, gammas, alphas)
     out = {}
     for r in PAPER_REGIONS:
         mask = np.array([[r.contains(gi, ai) for ai in a] for gi in g]) & np.isfinite(v)
@@ -267,7 +263,7 @@ def region_table(maps: PhaseMaps) -> pd.DataFrame:
                     "alpha_m min": s[r.key]["min"],
                     "alpha_m max": s[r.key]["max"],
                     "R^2 mean": r2[r.key]["mean"],
-                    "paper (Fig. 9b)": PAPER_SAID[r.key],
+                    "paper (Fig. 9b)": PAPER_REGION_ALPHA_M[r.key],
                 }
                 for r in PAPER_REGIONS
             ]
@@ -311,7 +307,7 @@ def alpha_m_figure(small: xr.Dataset, paper: xr.Dataset, weak: list[tuple[float,
     ``weak`` (from :func:`least_ambiguous_weak`) (chapter 4)."""
     grid, gammas, alphas = fit_grid(small), list(small["gamma"].values), list(small["alpha"].values)
     series = {float(gammas[i]): (grid.exponent[i], grid.se[i]) for i in strong_rows(small)}
-    ct = analysis.exponent_table(paper).dropna(subset=["alpha_m"]).sort_values("alpha")
+    ct = exponents.exponent_table(paper).dropna(subset=["alpha_m"]).sort_values("alpha")
     other = {}
     for g in PAPER_STRONG_GAMMAS:
         t = ct[ct["gamma"].round(2) == round(g, 2)]
@@ -340,10 +336,10 @@ def alpha_m_figure(small: xr.Dataset, paper: xr.Dataset, weak: list[tuple[float,
 # ------------------------------------------------------------------------------------------------
 
 
-def density_fit(dens: xr.Dataset) -> tuple[np.ndarray, np.ndarray, phase.ExponentGrid]:
+def density_fit(dens: xr.Dataset) -> tuple[np.ndarray, np.ndarray, exponents.ExponentGrid]:
     """The trained densities E, the losses over (γ, E, m) and their α_m fits of a density sweep (chapter 4)."""
     loss = dens["final_loss"].transpose("gamma", "E", "m").values
-    return dens["E"].values, loss, phase.fit_exponent_grid(loss, dens["m"].values)
+    return dens["E"].values, loss, exponents.fit_exponent_grid(loss, dens["m"].values)
 
 
 def density_figure(dens: xr.Dataset, width: int = DENSITY_WIDTH) -> go.Figure:
@@ -444,13 +440,13 @@ def density_check(
         loss = np.concatenate([sub["final_loss"].transpose("gamma", "m").values[None], loss], axis=0)
     order = np.argsort(Es)
     Es, loss = Es[order], loss[order]
-    grid = phase.fit_exponent_grid(loss, widths)
+    grid = exponents.fit_exponent_grid(loss, widths)
     k = int(np.flatnonzero(widths.astype(int) == int(width))[0])
     per_e = loss[:, :, k] / Es[:, None]
     cheap_map = {}
     if cheap is not None:
         c = catalog.trained_only(cheap, "E")
-        cg = phase.fit_exponent_grid(
+        cg = exponents.fit_exponent_grid(
             c["final_loss"].transpose("E", "gamma", "m").sel(m=widths).values, widths
         )
         for a, e in enumerate(np.asarray(c["E"].values, dtype=float)):
@@ -522,7 +518,7 @@ def large_curves(ds: xr.Dataset) -> dict:
 
     regime is "strong" for γ < 0 and "weak" otherwise. Each value is a dict with the trained widths
     ``widths``, ``loss`` and ``se`` over them, and ``fit``: α_m over the paper's fit range for that law
-    and regime (:func:`superscale.phase.fit_large`; None with fewer than 3 widths in it).
+    and regime (:func:`superscale.exponents.fit_large`; None with fewer than 3 widths in it).
     """
     out: dict = {}
     for g in ds["gamma"].values:
@@ -538,7 +534,7 @@ def large_curves(ds: xr.Dataset) -> dict:
                 "widths": w,
                 "loss": y,
                 "se": np.asarray(sub["final_loss_se"].values, dtype=float)[done],
-                "fit": phase.fit_large(w, y, str(kind), float(g)),
+                "fit": exponents.fit_large(w, y, str(kind), float(g)),
             }
     return out
 
@@ -612,7 +608,7 @@ def large_exponent_table(runs: dict) -> pd.DataFrame:
                 if c is None:
                     continue
                 w, y, f = c["widths"], c["loss"], c["fit"]
-                lo = phase.large_fit_min_width(kind, -1.0 if regime == "strong" else 1.0)
+                lo = exponents.large_fit_min_width(kind, -1.0 if regime == "strong" else 1.0)
                 fw = w[(w >= lo) & np.isfinite(y)]
                 same = np.isin(pw, fw)
                 py = np.asarray(PAPER_FIG1_LOSS[regime][kind], dtype=float)

@@ -23,7 +23,7 @@ import pandas as pd
 if TYPE_CHECKING:
     import xarray as xr
 
-from .. import analysis, catalog, phase
+from .. import catalog, exponents
 from ..checks import Finding, at_least, at_most, close_to, holds, within
 from ..paper import PAPER_FIG1_LOSS, PAPER_FIG5E, PAPER_FIG14B_LOSS, PAPER_REGIONS, PAPER_STRONG_GAMMAS
 from .ch4_strong import (
@@ -137,7 +137,7 @@ def check_book_protocol(small: xr.Dataset) -> list[Finding]:
 
 def check_paper_protocol(paper: xr.Dataset) -> list[Finding]:
     """Table 4.3 and the list below it: the strong α_m at the paper's protocol, per α (chapter 4)."""
-    t = analysis.exponent_table(paper)
+    t = exponents.exponent_table(paper)
     ct = t[np.isin(t["gamma"].round(2), np.round(PAPER_STRONG_GAMMAS, 2))]
     out = [
         holds(
@@ -202,8 +202,8 @@ def check_paper_protocol(paper: xr.Dataset) -> list[Finding]:
 
 def check_second_seed(seed1: xr.Dataset, paper: xr.Dataset) -> list[Finding]:
     """The text's "it is not the seed": a second seed of γ = −0.33 at α = 0, 0.25 gives the same α_m (chapter 4)."""
-    a = analysis.exponent_table(seed1)
-    b = analysis.exponent_table(
+    a = exponents.exponent_table(seed1)
+    b = exponents.exponent_table(
         paper.sel(alpha=seed1["alpha"].values, gamma=seed1["gamma"].values, method="nearest")
     )
     out = []
@@ -592,10 +592,10 @@ def check_large(runs: dict, sweeps: dict) -> list[Finding]:
             if c["widths"].max() < top:
                 continue
             k = c["widths"] <= top
-            ours = phase.fit_exponent_grid(c["loss"][k][None], c["widths"][k]).exponent[0]
+            ours = exponents.fit_exponent_grid(c["loss"][k][None], c["widths"][k]).exponent[0]
             same = np.isin(pw, c["widths"][k])
             py = np.asarray(PAPER_FIG1_LOSS["strong"]["exponential"])[same]
-            theirs = phase.fit_exponent_grid(py[None], pw[same]).exponent[0]
+            theirs = exponents.fit_exponent_grid(py[None], pw[same]).exponent[0]
             out.append(
                 within(
                     f"exponential law, m = 8–{top}: our α_m against the paper's own losses",

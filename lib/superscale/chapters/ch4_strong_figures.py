@@ -1,4 +1,4 @@
-"""Chapter 4's figure builders (moved from :mod:`superscale.plots`): the plotly figures behind
+"""Chapter 4's figure builders (moved from :mod:`superscale.figures`): the plotly figures behind
 Figures 4.1-4.2 (:func:`strong_loss_slider_figure`), 4.4-4.5 (:func:`phase_heatmap_slider_figure`), 4.6
 (:func:`alpha_m_vs_alpha_figure`), 4.7 (:func:`density_figure`), 4.8 (:func:`large_model_figure`) and the
 live version (:func:`loss_width_figure`). :mod:`superscale.chapters.ch4_strong` calls them with the
@@ -10,11 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import feature_frequencies
-from ..figures import KIND_COLORS, KIND_LABELS, alpha_color, slider_figure, strong_gamma_color
+from ..exponents import grid_arrays, large_fit_min_width
+from ..figures import (
+    KIND_COLORS,
+    KIND_LABELS,
+    alpha_color,
+    loss_width_traces,
+    slider_figure,
+    strong_gamma_color,
+)
 from ..fit import fit_power_law
 from ..paper import DENSITY_PAPER_E, PAPER_DENSITY_ALPHA_M, PAPER_FIG1_LOSS, PAPER_FIG5E, PAPER_REGIONS
-from ..phase import grid_arrays, large_fit_min_width
-from ..plots import loss_width_traces
 from ..theory import weak_loss
 
 

@@ -1,13 +1,10 @@
-"""Strong superposition and the "phase diagram" of the model exponent α_m (chapter 4).
+"""Fitting the model exponent α_m (chapters 3-5): power laws along the width axis of whole grids.
 
-Helpers that turn precomputed losses into exponents: α_m fitted along the width axis of a whole grid
-of runs at once, the paper's three regions of the (γ, α) plane, the predicted exponents in each
-region and the paper's fit ranges for the large model. The paper's published numbers live in
-:mod:`superscale.paper` (re-exported here); the large model's CPU run is
-``python -m superscale.sweep large`` (:func:`superscale.sweep.large_cpu_grid`).
-
-Everything works on plain NumPy arrays, so it does not depend on how a sweep file is laid out.
-Losses are in the paper's units (summed over the n features, averaged over samples).
+α_m fitted along m for every (γ, α) of a sweep at once (:func:`fit_exponent_grid`, :func:`exponent_table`,
+:func:`exponent_maps`), the finite-n exponent of an ideal weak model (:func:`ideal_alpha_m`), the paper's
+three regions of the (γ, α) plane with their predicted exponents, and the large model's fit ranges
+(:func:`large_fit_min_width`, :func:`fit_large`). The published values they are compared with live in
+:mod:`superscale.paper`. Losses are in the paper's units (summed over the n features, averaged over samples).
 """
 
 from __future__ import annotations
@@ -17,39 +14,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fit import fit_power_law
-from .paper import (  # noqa: F401  (moved to superscale.paper)
-    DENSITY_PAPER_E,
-    PAPER_DENSITY_ALPHA_M,
-    PAPER_FIG1_LOSS,
-    PAPER_FIG5E,
-    PAPER_FIG14B_LOSS,
-    PAPER_LARGE_ALPHA_M,
-    PAPER_LARGE_R2,
-    PAPER_REGIONS,
-    Region,
-)
+from .data import power_law_frequencies
+from .fit import PowerLawFit, fit_power_law
+from .paper import PAPER_REGIONS
 
 __all__ = [
     "ExponentGrid",
     "fit_exponent_grid",
-    "least_ambiguous",
-    "load_first",
-    "describe_sweep",
-    "Region",
-    "PAPER_REGIONS",
     "region_of",
-    "region_means",
     "predicted_alpha_m",
     "large_fit_min_width",
     "fit_large",
-    "PAPER_LARGE_ALPHA_M",
-    "PAPER_LARGE_R2",
-    "PAPER_FIG1_LOSS",
-    "PAPER_FIG5E",
-    "PAPER_DENSITY_ALPHA_M",
-    "DENSITY_PAPER_E",
-    "PAPER_FIG14B_LOSS",
+    "ideal_alpha_m",
+    "exponent_table",
+    "exponent_maps",
 ]
 
 
@@ -123,62 +101,6 @@ def fit_exponent_grid(
     return ExponentGrid(e, se, r2, amp, wk)
 
 
-def least_ambiguous(
-    ambiguity, gammas, alphas, k: int = 9, gamma_min: float = 0.0
-) -> list[tuple[float, float]]:
-    """The ``k`` (γ, α) cases with γ > ``gamma_min`` whose largest ambiguity over the widths is smallest
-    (the paper's choice of the weak-regime points of Fig. 4b and 5e, App. D.5; chapter 4).
-
-    ``ambiguity`` has shape (len(gammas), len(alphas), widths). Cases with any NaN are skipped.
-    """
-    A = np.asarray(ambiguity, dtype=float)
-    g = np.asarray(gammas, dtype=float)
-    a = np.asarray(alphas, dtype=float)
-    if A.ndim != 3 or A.shape[:2] != (g.size, a.size):
-        raise ValueError(f"ambiguity must have shape (len(gammas), len(alphas), widths), got {A.shape}")
-    if not (isinstance(k, (int, np.integer)) and k >= 1):
-        raise ValueError(f"k must be an integer >= 1, got {k!r}")
-    worst = A.max(axis=2)
-    cand = [
-        (worst[i, j], float(g[i]), float(a[j]))
-        for i in range(g.size)
-        for j in range(a.size)
-        if g[i] > gamma_min and np.isfinite(worst[i, j])
-    ]
-    cand.sort()
-    return [(gi, aj) for _, gi, aj in cand[:k]]
-
-
-def load_first(*names: str):
-    """Open the first of the named sweeps found in ``book/data`` and return ``(dataset, name)`` (chapter 4).
-
-    For example ``load_first("paper-small", "book-small", "preview-small")`` uses the paper-protocol
-    sweep when present and falls back to the cheaper ones. Returns ``(None, None)`` if none is found.
-    """
-    from .sweep import load_sweep
-
-    if not names:
-        raise ValueError("names must list at least one sweep name, e.g. 'paper-small'")
-    for nm in names:
-        try:
-            return load_sweep(nm), nm
-        except FileNotFoundError:
-            continue
-    return None, None
-
-
-def describe_sweep(ds) -> str:
-    """One line on what a merged sweep holds: grid, n, widths, γ and α counts, protocol, completeness (chapter 4)."""
-    a = ds.attrs
-    dims = ", ".join(f"{d}: {ds.sizes[d]}" for d in ("kind", "alpha", "E", "gamma", "m") if d in ds.sizes)
-    done = int(np.asarray(ds["completed"]).sum()) if "completed" in ds else -1
-    total = int(np.asarray(ds["completed"]).size) if "completed" in ds else -1
-    return (
-        f"sweep {a.get('grid', '?')}: n = {a.get('n', '?')}, widths {list(np.asarray(ds['m']).tolist())}, "
-        f"{dims}; batch {a.get('batch', '?')}, {a.get('steps', '?')} steps; {done}/{total} models trained"
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # The paper's regions and predictions
 # --------------------------------------------------------------------------------------------
@@ -227,25 +149,6 @@ def grid_arrays(values, gammas, alphas) -> tuple[np.ndarray, np.ndarray, np.ndar
     return v, g, a
 
 
-def region_means(values, gammas, alphas) -> dict[str, dict[str, float]]:
-    """Summary of a (γ, α) map per paper region: mean, min, max and count of the finite values (chapter 4).
-
-    ``values`` has shape (len(gammas), len(alphas)), e.g. the fitted α_m.
-    """
-    v, g, a = grid_arrays(values, gammas, alphas)
-    out = {}
-    for r in PAPER_REGIONS:
-        mask = np.array([[r.contains(gi, ai) for ai in a] for gi in g]) & np.isfinite(v)
-        sel = v[mask]
-        out[r.key] = {
-            "mean": float(sel.mean()) if sel.size else math.nan,
-            "min": float(sel.min()) if sel.size else math.nan,
-            "max": float(sel.max()) if sel.size else math.nan,
-            "count": int(sel.size),
-        }
-    return out
-
-
 # --------------------------------------------------------------------------------------------
 # The large model (n = 10240)
 # --------------------------------------------------------------------------------------------
@@ -280,3 +183,75 @@ def fit_large(widths, loss, kind: str, gamma: float):
     if keep.sum() < 3:
         return None
     return fit_power_law(w[keep], y[keep])
+
+
+def ideal_alpha_m(alpha: float, n: int = 1000, widths=(10, 15, 25, 39, 63, 100)) -> PowerLawFit:
+    """α_m of the ideal weak-regime loss (the m most frequent features represented) at finite n (chapter 3).
+
+    Fits ``theory.weak_loss(p, m)`` over ``widths`` for p_i ∝ i^(-alpha), E = 1, exactly as the
+    trained models are fitted; paper.md §3.2 gives 0.434, 0.606, 0.804, 1.02 at α = 1.25 … 2.
+    """
+    from .theory import weak_loss
+
+    widths = np.asarray(widths)
+    if widths.ndim != 1 or widths.size < 3 or np.any(widths < 1) or np.any(widths >= n):
+        raise ValueError(f"widths must hold at least 3 integers in [1, n = {n}), got {widths!r}")
+    p = power_law_frequencies(n, alpha, 1.0)
+    return fit_power_law(widths, weak_loss(p, widths))
+
+
+def exponent_table(ds, widths=None):
+    """α_m fitted over the widths for every (γ, α) of the sweep, with the ambiguity (chapter 3).
+
+    Columns: gamma, alpha, alpha_m, se, r2, max_ambiguity (the largest ‖W Wᵀ − Z‖₂ over the widths,
+    the paper's App. D.5 measure; NaN if the file has no ``ambiguity``), ideal (α_m of the ideal
+    weak loss at the same n and widths, :func:`ideal_alpha_m`).
+    """
+    import pandas as pd
+
+    w = np.asarray(ds["m"].values if widths is None else widths)
+    sub = ds.sel(m=w)
+    loss = sub["final_loss"].transpose("gamma", "alpha", "m").values
+    grid = fit_exponent_grid(loss, w)
+    if "ambiguity" in sub:
+        amb = sub["ambiguity"].transpose("gamma", "alpha", "m").values.max(axis=-1)
+    else:
+        amb = np.full(loss.shape[:2], np.nan)
+    n = int(ds.sizes["feature"])
+    ideal = {float(a): ideal_alpha_m(float(a), n, w).exponent for a in ds["alpha"].values}
+    rows = []
+    for i, g in enumerate(ds["gamma"].values):
+        for j, a in enumerate(ds["alpha"].values):
+            rows.append(
+                {
+                    "gamma": float(g),
+                    "alpha": float(a),
+                    "alpha_m": grid.exponent[i, j],
+                    "se": grid.se[i, j],
+                    "r2": grid.r2[i, j],
+                    "max_ambiguity": amb[i, j],
+                    "ideal": ideal[float(a)],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def exponent_maps(table, gammas, alphas, columns=("alpha_m", "se", "r2")) -> dict[str, np.ndarray]:
+    """Columns of an :func:`exponent_table` laid out on a (γ, α) grid (chapter 4's phase maps).
+
+    Returns {column: array of shape (len(gammas), len(alphas))}; a cell whose (γ, α) is not in
+    ``table`` (matched to 1e-6) is NaN, so a partly trained grid maps onto the full one.
+    """
+    g = np.asarray(gammas, dtype=float)
+    a = np.asarray(alphas, dtype=float)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"table has no column(s) {missing}; it must come from exponent_table")
+    out = {c: np.full((g.size, a.size), np.nan) for c in columns}
+    for row in table.itertuples(index=False):
+        i = np.flatnonzero(np.isclose(g, row.gamma, rtol=0.0, atol=1e-6))
+        j = np.flatnonzero(np.isclose(a, row.alpha, rtol=0.0, atol=1e-6))
+        if i.size and j.size:
+            for c in columns:
+                out[c][i[0], j[0]] = getattr(row, c)
+    return out
