@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fakes import ALPHAS, GAMMAS, WIDTHS, fake_sweep, synthetic_grid  # noqa: F401
 
 from superscale import analysis, catalog, data, exponents, theory
 
@@ -28,53 +29,8 @@ def test_ideal_alpha_m_matches_paper_finite_n_values():
         exponents.ideal_alpha_m(1.5, widths=[10, 20])
 
 
-def _fake_sweep(n=200, widths=(10, 15, 25, 39), alphas=(1.0, 1.5, 2.0)):
-    """A synthetic sweep with the book's schema: γ > 0 models keep exactly their first m features."""
-    import json
-
-    import xarray as xr
-
-    from superscale.training import PROTOCOLS
-
-    gammas = np.array([-1.0, -0.5556, -0.1111, 0.3333, 0.5556])
-    A, G, M = len(alphas), gammas.size, len(widths)
-    loss = np.zeros((A, G, M))
-    phi = np.zeros((A, G, M))
-    amb = np.zeros((A, G, M))
-    norms = np.zeros((A, G, M, n), dtype=np.float16)
-    p_all = np.stack([data.power_law_frequencies(n, a) for a in alphas])
-    for i in range(A):
-        for j, g in enumerate(gammas):
-            for k, m in enumerate(widths):
-                keep = m if g > 0 else n
-                r = np.zeros(n)
-                r[:keep] = 1.0
-                norms[i, j, k] = r
-                phi[i, j, k] = keep / n
-                loss[i, j, k] = theory.weak_loss(p_all[i], keep) if g > 0 else 0.5 / m
-                amb[i, j, k] = 0.1 * g if g > 0 else 5.0
-    dims = ("alpha", "gamma", "m")
-    ds = xr.Dataset(
-        {
-            "final_loss": (dims, loss),
-            "final_loss_se": (dims, 1e-3 * np.ones_like(loss)),
-            "phi_half": (dims, phi),
-            "ambiguity": (dims, amb),
-            "completed": (dims, np.ones_like(loss, dtype=bool)),
-            "row_norm": (dims + ("feature",), norms),
-            "bias": (dims + ("feature",), np.where(norms > 0.5, -0.1, 0.01).astype(np.float16)),
-            "p": (("alpha", "feature"), p_all),
-        },
-        coords={"alpha": list(alphas), "gamma": gammas, "m": list(widths), "feature": np.arange(1, n + 1)},
-    )
-    ds.attrs.update(
-        grid="fake", protocol=json.dumps(PROTOCOLS["paper-small"].to_dict()), units_finished=3, units_total=3
-    )
-    return ds
-
-
 def test_weak_table_on_ideal_models_matches_prediction():
-    ds = _fake_sweep()
+    ds = fake_sweep()
     runs = analysis.weak_table(ds)
     assert len(runs) == 3 * 5 * 4
     weak = runs[runs["gamma"] > 0]
@@ -87,7 +43,7 @@ def test_weak_table_on_ideal_models_matches_prediction():
 
 
 def test_exponent_table_and_maps():
-    ds = _fake_sweep()
+    ds = fake_sweep()
     table = exponents.exponent_table(ds)
     assert len(table) == 5 * 3
     # an ideal weak model's exponent equals the ideal finite-n exponent over the same widths
@@ -106,7 +62,7 @@ def test_exponent_table_and_maps():
 
 
 def test_protocol_summary_reads_the_attributes():
-    ds = _fake_sweep()
+    ds = fake_sweep()
     assert "exactly" in analysis.protocol_summary(ds)
     assert catalog.uses_paper_protocol(ds)
     import json
@@ -134,7 +90,7 @@ def test_paper_checks_load_and_compare(tmp_path, monkeypatch):
     """Files with the paper's protocol are combined along α; the side-by-side table sees the differences."""
     import json
 
-    paper = _fake_sweep(alphas=(0.5, 1.5, 2.0))
+    paper = fake_sweep(alphas=(0.5, 1.5, 2.0))
     paper.sel(alpha=[1.5, 2.0]).to_netcdf(tmp_path / "check-paper-small.nc", engine="h5netcdf")
     paper.sel(alpha=[0.5], gamma=[-1.0, -0.5556]).to_netcdf(
         tmp_path / "check-paper-strong.nc", engine="h5netcdf"
@@ -144,20 +100,20 @@ def test_paper_checks_load_and_compare(tmp_path, monkeypatch):
     both = _join(tmp_path, ("check-paper-small", "check-paper-strong"))
     assert both["alpha"].values.tolist() == [0.5, 1.5, 2.0]
     # a third file with strong runs at another alpha joins along alpha in order
-    mid = _fake_sweep(alphas=(0.25,)).sel(gamma=[-1.0, -0.5556])
+    mid = fake_sweep(alphas=(0.25,)).sel(gamma=[-1.0, -0.5556])
     mid.to_netcdf(tmp_path / "check-paper-strong-mid.nc", engine="h5netcdf")
     three = _join(tmp_path, ("check-paper-small", "check-paper-strong", "check-paper-strong-mid"))
     assert three["alpha"].values.tolist() == [0.25, 0.5, 1.5, 2.0]
     assert bool(three["completed"].sel(alpha=0.25, gamma=-1.0).all())
     assert not bool(three["completed"].sel(alpha=0.25, gamma=0.3333).any())
     # a fourth file with the other gammas at alpha values the strong files hold fills the gaps
-    rest = _fake_sweep(alphas=(0.25, 0.5)).sel(gamma=[-0.1111, 0.3333, 0.5556])
+    rest = fake_sweep(alphas=(0.25, 0.5)).sel(gamma=[-0.1111, 0.3333, 0.5556])
     rest.to_netcdf(tmp_path / "check-paper-small-rest.nc", engine="h5netcdf")
     names4 = ("check-paper-small", "check-paper-strong", "check-paper-strong-mid", "check-paper-small-rest")
     four = _join(tmp_path, names4)
     assert four["alpha"].values.tolist() == [0.25, 0.5, 1.5, 2.0]
     assert bool(four["completed"].sel(alpha=[0.25, 0.5]).all())  # all five gammas at both alphas now
-    ref = _fake_sweep(alphas=(0.25, 0.5))
+    ref = fake_sweep(alphas=(0.25, 0.5))
     for name in ("final_loss", "phi_half", "row_norm"):
         np.testing.assert_array_equal(
             four[name].sel(alpha=[0.25, 0.5]).transpose(*ref[name].dims).values, ref[name].values
@@ -166,7 +122,7 @@ def test_paper_checks_load_and_compare(tmp_path, monkeypatch):
         four["final_loss"].sel(alpha=[1.5, 2.0]).values, three["final_loss"].sel(alpha=[1.5, 2.0]).values
     )
     # the same model in two files with different results is refused
-    clash = _fake_sweep(alphas=(0.5,)).sel(gamma=[-0.5556, 0.3333])
+    clash = fake_sweep(alphas=(0.5,)).sel(gamma=[-0.5556, 0.3333])
     clash["final_loss"] = clash["final_loss"] * 1.1
     clash.to_netcdf(tmp_path / "check-paper-small-rest.nc", engine="h5netcdf")
     with pytest.raises(ValueError, match="same model"):
@@ -175,7 +131,7 @@ def test_paper_checks_load_and_compare(tmp_path, monkeypatch):
     (tmp_path / "check-paper-strong-mid.nc").unlink()
     assert not bool(both["completed"].sel(alpha=0.5, gamma=0.3333).any())  # not in the strong-only file
     assert bool(both["completed"].sel(alpha=0.5, gamma=-0.5556).all())
-    cheap = _fake_sweep(alphas=(0.5, 1.0, 1.5, 2.0))
+    cheap = fake_sweep(alphas=(0.5, 1.0, 1.5, 2.0))
     cheap["final_loss"] = cheap["final_loss"] * 1.25
     pr = json.loads(cheap.attrs["protocol"])
     pr.update(batch=128, steps=4000)

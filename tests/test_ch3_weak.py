@@ -3,12 +3,11 @@ broken copy of the data that a named check catches, and unit tests of the chapte
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+from fakes import ALPHAS, GAMMAS, WIDTHS, fake_sweep, synthetic_grid  # noqa: F401
 
-from superscale import analysis, catalog, checks, data, exponents, theory
+from superscale import analysis, catalog, checks, exponents
 from superscale.chapters import ch3_weak as ch3
 
 
@@ -77,47 +76,8 @@ def test_a_zero_loss_in_a_copy_of_the_data_file_fails_the_growth_check(tmp_path,
 # --------------------------------------------------------------------------------------------
 
 
-def _fake_sweep(n=200, widths=(10, 15, 25, 39), alphas=(1.0, 1.5, 2.0)):
-    """A synthetic sweep with the book's schema: γ > 0 models keep exactly their first m features."""
-    import xarray as xr
-
-    from superscale.training import PROTOCOLS
-
-    gammas = np.array([-1.0, -0.5556, -0.1111, 0.3333, 0.5556])
-    A, G, M = len(alphas), gammas.size, len(widths)
-    loss, phi, amb = np.zeros((A, G, M)), np.zeros((A, G, M)), np.zeros((A, G, M))
-    norms = np.zeros((A, G, M, n), dtype=np.float16)
-    p_all = np.stack([data.power_law_frequencies(n, a) for a in alphas])
-    for i in range(A):
-        for j, g in enumerate(gammas):
-            for k, m in enumerate(widths):
-                keep = m if g > 0 else n
-                norms[i, j, k, :keep] = 1.0
-                phi[i, j, k] = keep / n
-                loss[i, j, k] = theory.weak_loss(p_all[i], keep) if g > 0 else 0.5 / m
-                amb[i, j, k] = 0.1 * g if g > 0 else 5.0
-    dims = ("alpha", "gamma", "m")
-    ds = xr.Dataset(
-        {
-            "final_loss": (dims, loss),
-            "final_loss_se": (dims, 1e-3 * np.ones_like(loss)),
-            "phi_half": (dims, phi),
-            "ambiguity": (dims, amb),
-            "completed": (dims, np.ones_like(loss, dtype=bool)),
-            "row_norm": (dims + ("feature",), norms),
-            "bias": (dims + ("feature",), np.where(norms > 0.5, -0.1, 0.01).astype(np.float16)),
-            "p": (("alpha", "feature"), p_all),
-        },
-        coords={"alpha": list(alphas), "gamma": gammas, "m": list(widths), "feature": np.arange(1, n + 1)},
-    )
-    ds.attrs.update(
-        grid="fake", protocol=json.dumps(PROTOCOLS["paper-small"].to_dict()), units_finished=3, units_total=3
-    )
-    return ds
-
-
 def test_least_ambiguous_and_the_comparison_with_the_paper():
-    ds = _fake_sweep()
+    ds = fake_sweep()
     table = exponents.exponent_table(ds)
     least = ch3.least_ambiguous(table, k=3)
     assert (least["gamma"] > 0).all() and len(least) == 3
@@ -165,7 +125,7 @@ def test_agreement_allows_a_tenth_around_the_papers_range():
 
 
 def test_dropped_frequent_features_counts_the_top_m_rows():
-    ds = _fake_sweep()
+    ds = fake_sweep()
     out = ch3.dropped_frequent_features(ds)  # ideal weak models keep all of their first m features
     assert (out["dropped"] == 0).all() and (out["top-m slots"] == 2 * sum((10, 15, 25, 39))).all()
     ds["row_norm"].values[0, 3, 0, :3] = 0.0  # alpha = 1, gamma = 0.33, m = 10: drop the three most frequent
@@ -177,7 +137,7 @@ def test_dropped_frequent_features_counts_the_top_m_rows():
 
 
 def test_tables_of_the_first_part_on_ideal_weak_models():
-    ds = _fake_sweep()
+    ds = fake_sweep()
     runs = analysis.weak_table(ds)
     ratios = ch3.ratio_summary(runs)
     assert list(ratios.index) == [-1.0, -0.56, -0.11, 0.33, 0.56]
@@ -196,7 +156,7 @@ def test_tables_of_the_first_part_on_ideal_weak_models():
 
 
 def test_checks_on_ideal_models_and_their_messages():
-    ds = _fake_sweep()
+    ds = fake_sweep()
     runs = analysis.weak_table(ds)
     assert all(f.ok for f in ch3.check_book_protocol(runs, paper_protocol=True))
     least = ch3.least_ambiguous(exponents.exponent_table(ds), k=6)
@@ -210,7 +170,7 @@ def test_checks_on_ideal_models_and_their_messages():
 
 
 def test_figures_have_their_traces():
-    ds = _fake_sweep()
+    ds = fake_sweep()
     runs = analysis.weak_table(ds)
     assert len(ch3.weak_scatter_figure(runs).data) == 2
     assert len(ch3.weak_phi_figure(runs, ds).data) == 2 * ds.sizes["alpha"]

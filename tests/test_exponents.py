@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fakes import ALPHAS, GAMMAS, WIDTHS, fake_sweep, synthetic_grid  # noqa: F401
 
 from superscale import exponents, paper
-
-WIDTHS = np.array([10, 15, 25, 39, 63, 100])
-GAMMAS = np.round(np.linspace(-1, 1, 10), 3)
-ALPHAS = np.round(np.arange(0, 2.0001, 0.125), 3)
-
-
-def synthetic_grid(noise: float = 0.0, seed: int = 0) -> np.ndarray:
-    """Losses (γ, α, m) that follow the paper's three regions exactly (plus optional log-normal noise)."""
-    rng = np.random.default_rng(seed)
-    L = np.empty((GAMMAS.size, ALPHAS.size, WIDTHS.size))
-    for i, g in enumerate(GAMMAS):
-        for j, a in enumerate(ALPHAS):
-            e = exponents.predicted_alpha_m(a, "strong") if g < 0 else max(a - 1, 0.05)
-            L[i, j] = 2.0 * WIDTHS ** (-e) * np.exp(noise * rng.standard_normal(WIDTHS.size))
-    return L
 
 
 def test_fit_exponent_grid_recovers_exact_exponents():

@@ -8,6 +8,7 @@ The expected number of active features per sample is E = Σ_i p_i (the activatio
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -133,3 +134,98 @@ def word_frequencies(lang: str = "en", n_words: int = 20000) -> np.ndarray:
     words = wordfreq.top_n_list(lang, n_words)
     f = np.array([wordfreq.word_frequency(w, lang) for w in words])
     return np.sort(f)[::-1]
+
+
+# ------------------------------------------------------------------------------------------
+# Batches for the training engine (sparse, on the device of the frequencies)
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SparseBatch:
+    """A batch of B samples stored sparsely (the engine).
+
+    Only the ``n_rows`` samples with at least one active feature are kept; ``rows`` (local row of
+    each active entry, sorted), ``cols`` (feature index) and ``vals`` (value in (0, 2)) list the
+    active entries; ``n_empty`` = B − n_rows samples are all-zero.
+    """
+
+    rows: object
+    cols: object
+    vals: object
+    n_rows: int
+    n_empty: int
+    batch: int
+    n: int
+
+    def dense(self):
+        """The batch as a dense (B, n) tensor, empty samples last (for tests)."""
+        import torch
+
+        x = torch.zeros(self.batch, self.n, dtype=self.vals.dtype, device=self.vals.device)
+        x[self.rows, self.cols] = self.vals
+        return x
+
+
+def _batch(r, c, vals, batch: int, n: int) -> SparseBatch:
+    """A :class:`SparseBatch` from the active entries (row, feature, value) sorted by row."""
+    import torch
+
+    if r.numel():
+        uniq, rl = torch.unique_consecutive(r, return_inverse=True)
+        n_rows = int(uniq.numel())
+    else:
+        rl, n_rows = r, 0
+    return SparseBatch(rl, c, vals, n_rows, batch - n_rows, batch, n)
+
+
+def sample_sparse(p_t, batch: int, generator=None) -> SparseBatch:
+    """Draw a batch with x_i = u_i v_i, u_i ~ Bernoulli(p_i), v_i ~ U(0, 2), stored sparsely (engine).
+
+    Same distribution as :func:`superscale.data.sample_features` (chapter 1); ``p_t`` is a float32
+    tensor of shape (n,).
+    """
+    import torch
+
+    n = p_t.numel()
+    u = torch.rand(batch, n, generator=generator, device=p_t.device, dtype=p_t.dtype)
+    r, c = (u < p_t).nonzero(as_tuple=True)
+    vals = 2.0 * torch.rand(r.numel(), generator=generator, device=p_t.device, dtype=p_t.dtype)
+    return _batch(r, c, vals, batch, n)
+
+
+def sample_sparse_counts(p_t, batch: int, generator=None) -> SparseBatch:
+    """The batch of :func:`sample_sparse` (same distribution), drawn feature by feature (engine).
+
+    For each feature i the number of samples holding it is Binomial(batch, p_i); which samples hold it
+    is a uniform subset of that size (rows drawn uniformly, repeated rows of one feature drawn again
+    until all differ: a procedure symmetric in the rows, hence uniform over subsets). The cost grows with
+    n + batch·E instead of batch·n, which matters for the large model (n = 10240).
+    """
+    import torch
+
+    n = p_t.numel()
+    dev = p_t.device
+    counts = torch.binomial(
+        torch.full((n,), float(batch), device=dev), p_t.to(torch.float32), generator=generator
+    )
+    counts = counts.to(torch.int64)
+    c = torch.repeat_interleave(torch.arange(n, device=dev), counts)
+    r = torch.randint(batch, (c.numel(),), generator=generator, device=dev)
+    while c.numel():
+        key = c * batch + r
+        order = torch.argsort(key, stable=True)
+        ks = key[order]
+        dup = torch.zeros_like(ks, dtype=torch.bool)
+        dup[1:] = ks[1:] == ks[:-1]
+        if not bool(dup.any()):
+            break
+        idx = order[dup]
+        r[idx] = torch.randint(batch, (idx.numel(),), generator=generator, device=dev)
+    order = torch.argsort(r * n + c)
+    r, c = r[order], c[order]
+    vals = 2.0 * torch.rand(r.numel(), generator=generator, device=dev, dtype=p_t.dtype)
+    return _batch(r, c, vals, batch, n)
+
+
+SAMPLERS = {"dense": sample_sparse, "counts": sample_sparse_counts}
