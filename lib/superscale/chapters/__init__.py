@@ -1,0 +1,1 @@
+"""One module per chapter: load -> compute -> figures -> claims (see each module's docstring)."""
