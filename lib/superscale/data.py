@@ -115,24 +115,47 @@ def sample_features(p, batch_size: int, generator=None, device=None, dtype=None)
     return (u < p_t).to(dtype) * (2.0 * v)
 
 
-def word_frequencies(lang: str = "en", n_words: int = 20000) -> np.ndarray:
-    """Frequencies of the ``n_words`` most common words of a language, in decreasing order (chapter 1).
+def word_frequency_table(lang: str = "en", wordlist: str = "large"):
+    """Every word of one language's ``wordfreq`` table with its frequency, most frequent first, as a
+    pandas Series indexed by word (chapters 1 and 6).
 
     Real usage data shipped inside the ``wordfreq`` package (Speer 2022: Wikipedia, subtitles, news,
-    books, web text, ...), so no download is needed. Install it with ``pip install wordfreq``.
+    books, web text, ...), so no download is needed. Its values are rounded to steps of 0.01 in log10,
+    and words rarer than about 1e-8 are left out.
     """
+    import pandas as pd
+
+    try:
+        import wordfreq
+    except ImportError as e:
+        raise ImportError("the word tables need the 'wordfreq' package: pip install wordfreq") from e
+    langs = wordfreq.available_languages(wordlist)
+    if lang not in langs:
+        raise ValueError(f"lang must be one of {sorted(langs)} for wordlist {wordlist!r}, got {lang!r}")
+    s = pd.Series(wordfreq.get_frequency_dict(lang, wordlist), dtype=float)
+    return s[s > 0].sort_values(ascending=False, kind="stable")
+
+
+def word_frequencies(lang: str = "en", n_words: int | None = 20000, wordlist: str = "best") -> np.ndarray:
+    """Frequencies of the ``n_words`` most common words of a language, in decreasing order (chapters 1 and 6).
+
+    ``n_words=None`` gives the whole table of ``wordlist`` (:func:`word_frequency_table`); otherwise the
+    top words of wordfreq's ``top_n_list``. Install wordfreq with ``pip install wordfreq``.
+    """
+    if n_words is None:
+        return word_frequency_table(lang, wordlist).to_numpy()
     try:
         import wordfreq
     except ImportError as e:
         raise ImportError("word_frequencies needs the 'wordfreq' package: pip install wordfreq") from e
     if isinstance(n_words, bool) or not isinstance(n_words, (int, np.integer)) or n_words < 10:
         raise ValueError(f"n_words must be an integer >= 10, got {n_words!r}")
-    if lang not in wordfreq.available_languages(wordlist="best"):
+    if lang not in wordfreq.available_languages(wordlist=wordlist):
         raise ValueError(
-            f"lang must be one of {sorted(wordfreq.available_languages(wordlist='best'))}, got {lang!r}"
+            f"lang must be one of {sorted(wordfreq.available_languages(wordlist=wordlist))}, got {lang!r}"
         )
-    words = wordfreq.top_n_list(lang, n_words)
-    f = np.array([wordfreq.word_frequency(w, lang) for w in words])
+    words = wordfreq.top_n_list(lang, n_words, wordlist=wordlist)
+    f = np.array([wordfreq.word_frequency(w, lang, wordlist=wordlist) for w in words])
     return np.sort(f)[::-1]
 
 

@@ -59,18 +59,31 @@ def fit_power_law(x, y) -> PowerLawFit:
     )
 
 
+def rank_frequency(counts) -> np.ndarray:
+    """Counts or frequencies in any order (a dict's values are used), sorted in decreasing order with
+    zeros dropped: index 0 is rank 1 (chapters 1 and 6). ``ValueError`` for negative or non-finite values."""
+    if isinstance(counts, dict):
+        counts = list(counts.values())
+    c = np.asarray(counts, dtype=float).ravel()
+    if not np.all(np.isfinite(c)) or np.any(c < 0):
+        raise ValueError("counts must be finite numbers >= 0")
+    return np.sort(c[c > 0])[::-1]
+
+
 def fit_rank_frequency(
     freqs, points: int = 1000, min_rank: int = 1, max_rank: int | None = None
 ) -> PowerLawFit:
     """Fit the Zipf exponent α of a rank-frequency curve, f(r) ∝ r^(-α) (chapters 1 and 6).
 
-    As in the paper (App. C.3), the fit uses ``points`` ranks spaced evenly in log(rank) between
-    ``min_rank`` and ``max_rank`` (duplicates removed), so the many rare ranks do not dominate.
+    ``freqs``: counts or frequencies in any order (sorted here, zeros dropped; a dict's values are
+    used). As in the paper (App. C.3), the fit uses ``points`` ranks spaced evenly in log(rank) between
+    ``min_rank`` and ``max_rank`` (default, and at most: all nonzero counts; duplicates removed), so the many rare
+    ranks do not dominate.
     """
-    f = np.asarray(freqs, dtype=float).ravel()
+    f = rank_frequency(freqs)
     if f.size < 3:
-        raise ValueError(f"freqs must hold at least 3 frequencies, got {f.size}")
-    max_rank = f.size if max_rank is None else max_rank
+        raise ValueError(f"freqs must hold at least 3 nonzero frequencies, got {f.size}")
+    max_rank = f.size if max_rank is None else min(int(max_rank), f.size)
     if not 1 <= min_rank < max_rank <= f.size:
         raise ValueError(
             f"need 1 <= min_rank < max_rank <= {f.size}, got min_rank={min_rank}, max_rank={max_rank}"

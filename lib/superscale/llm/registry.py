@@ -224,9 +224,12 @@ def get_checkpoint(name: str) -> Checkpoint:
     try:
         return _BY_KEY[name.lower()]
     except KeyError:
+        from .packages import PACKAGED
+
         known = ", ".join(c.name for c in CHECKPOINTS)
         raise KeyError(
-            f"{name!r} is not in the registry of the paper's 27 checkpoints; known: {known}"
+            f"{name!r} is not in the registry of the paper's 27 checkpoints; known: {known}; "
+            f"packaged models (superscale.llm.packages): {', '.join(PACKAGED)}"
         ) from None
 
 
@@ -236,6 +239,16 @@ def find_checkpoint(name: str) -> Checkpoint | None:
         return get_checkpoint(name)
     except (KeyError, ValueError):
         return None
+
+
+def find_model(name: str):
+    """A registry checkpoint or a packaged model (:mod:`superscale.llm.packages`) by name, or ``None`` (chapter 6)."""
+    from .packages import PACKAGED
+
+    ck = find_checkpoint(name)
+    if ck is not None:
+        return ck
+    return PACKAGED.get(name.lower()) if isinstance(name, str) else None
 
 
 def registry_frame() -> pd.DataFrame:

@@ -1,65 +1,111 @@
-"""Rank-frequency curves and their exponents, as the paper measured them for tokens (chapter 6).
+"""Token frequencies through a model's own tokenizer, and row norms against them (chapter 6).
 
-The paper counts 10⁶ tokens per (tokenizer, data set), sorts the counts, keeps 1000 ranks evenly
-spaced in log10(rank) and fits a straight line in log-log: frequency ∝ rank^-α.
+The paper counts 10⁶ tokens per (tokenizer, data set), sorts the counts and fits frequency ∝ rank^-α
+on 1000 log-spaced ranks (:func:`superscale.fit.fit_rank_frequency`). Offline, this book has no corpus,
+but it has word-frequency tables (:func:`superscale.data.word_frequency_table`): each word is
+tokenized once, as it appears inside running text (after a space), and each of its tokens is counted
+with the word's frequency as weight. That gives the token frequencies of the text the table describes,
+up to the context effects a word-by-word tokenization misses.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..fit import PowerLawFit, fit_power_law
+from ..fit import PowerLawFit, fit_rank_frequency, rank_frequency
+
+__all__ = [
+    "rank_frequency",
+    "token_frequencies",
+    "TokenFrequencyFit",
+    "fit_token_frequencies",
+    "norm_frequency",
+]
 
 
-def rank_frequency(counts: ArrayLike | dict) -> np.ndarray:
-    """Counts (or frequencies) sorted in decreasing order, zeros dropped: index 0 is rank 1 (chapter 6)."""
-    if isinstance(counts, dict):
-        counts = list(counts.values())
-    c = np.asarray(counts, dtype=float).ravel()
-    if not np.all(np.isfinite(c)) or np.any(c < 0):
-        raise ValueError("counts must be finite numbers >= 0")
-    c = np.sort(c[c > 0])[::-1]
-    if c.size < 3:
-        raise ValueError(f"need at least 3 nonzero counts, got {c.size}")
-    return c
+def token_frequencies(
+    tokenizer: Any, words, weights: ArrayLike, n_vocab: int, prefix: str = " "
+) -> np.ndarray:
+    """Weighted token counts over a vocabulary of ``n_vocab`` ids (chapter 6).
 
-
-def log_spaced_ranks(n_ranks: int, n_points: int = 1000, min_rank: int = 1) -> np.ndarray:
-    """About ``n_points`` distinct integer ranks evenly spaced in log10(rank) from min_rank to n_ranks (chapter 6)."""
-    if n_ranks < 3 or not 1 <= min_rank < n_ranks:
-        raise ValueError(f"need n_ranks >= 3 and 1 <= min_rank < n_ranks, got {n_ranks}, {min_rank}")
-    if n_points < 3:
-        raise ValueError(f"n_points must be >= 3, got {n_points}")
-    r = np.unique(np.round(np.logspace(np.log10(min_rank), np.log10(n_ranks), n_points)).astype(np.int64))
-    return r
-
-
-def fit_zipf(
-    counts: ArrayLike | dict, n_points: int = 1000, min_rank: int = 1, max_rank: int | None = None
-) -> PowerLawFit:
-    """Fit frequency ∝ rank^-α on log-spaced ranks, the paper's recipe (chapter 6). Returns a PowerLawFit.
-
-    ``counts``: raw counts or frequencies in any order (a dict's values are used). ``max_rank``
-    caps the ranks used (default: all nonzero counts).
+    Each word is encoded as ``prefix + word`` without special tokens; every token id it gives is
+    counted with the word's weight. Returns frequencies summing to 1 (ids never produced get 0).
     """
-    f = rank_frequency(counts)
-    top = f.size if max_rank is None else min(int(max_rank), f.size)
-    r = log_spaced_ranks(top, n_points, min_rank)
-    return fit_power_law(r, f[r - 1])
+    words = list(words)
+    w = np.asarray(weights, dtype=float).ravel()
+    if len(words) != w.size or w.size == 0:
+        raise ValueError(
+            f"words and weights must have the same nonzero length, got {len(words)} and {w.size}"
+        )
+    if np.any(w < 0) or not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite and >= 0")
+    enc = tokenizer.encode_batch([prefix + x for x in words], add_special_tokens=False)
+    lengths = np.array([len(e.ids) for e in enc])
+    ids = np.fromiter((i for e in enc for i in e.ids), dtype=np.int64, count=int(lengths.sum()))
+    if ids.size and ids.max() >= n_vocab:
+        raise ValueError(f"the tokenizer produced id {ids.max()}, outside a vocabulary of {n_vocab} rows")
+    counts = np.bincount(ids, weights=np.repeat(w, lengths), minlength=n_vocab)
+    return counts / counts.sum()
 
 
-def wordfreq_counts(lang: str = "en", wordlist: str = "large") -> np.ndarray:
-    """Word frequencies of one language from the ``wordfreq`` package, rank order (chapter 6).
+@dataclass(frozen=True)
+class TokenFrequencyFit:
+    """Rank-frequency fit of token frequencies (chapter 6): the fit, tokens seen, vocabulary size."""
 
-    wordfreq ships its tables with the package, so this works offline. Its values are rounded to
-    steps of 0.01 in log10 (centibels), and words rarer than about 1e-8 are left out.
+    fit: PowerLawFit
+    n_seen: int
+    n_vocab: int
+
+
+def fit_token_frequencies(freqs: ArrayLike, points: int = 1000) -> TokenFrequencyFit:
+    """The paper's recipe (1000 log-spaced ranks over every token seen) on token frequencies (chapter 6)."""
+    f = np.asarray(freqs, dtype=float)
+    return TokenFrequencyFit(fit_rank_frequency(f, points=points), int(np.count_nonzero(f)), int(f.size))
+
+
+def norm_frequency(norms: ArrayLike, freqs: ArrayLike, bins: int = 20) -> tuple[dict, Any]:
+    """Row norm against token frequency over the tokens seen (chapter 6; the paper's Fig. 19/20 analogue).
+
+    Returns (correlations, binned table): Spearman rank correlation and Pearson correlation of log norm
+    with log frequency, the number of tokens seen and the mean norm of tokens never seen; the table has,
+    per bin of log10 frequency, the bin centre, token count and the median and quartiles of the norm.
     """
-    try:
-        import wordfreq
-    except ImportError as exc:  # pragma: no cover
-        raise ImportError("wordfreq is needed: pip install 'superscale[zipf]'") from exc
-    langs = wordfreq.available_languages(wordlist)
-    if lang not in langs:
-        raise ValueError(f"lang must be one of {sorted(langs)} for wordlist {wordlist!r}, got {lang!r}")
-    return rank_frequency(wordfreq.get_frequency_dict(lang, wordlist))
+    import pandas as pd
+    from scipy import stats
+
+    r = np.asarray(norms, dtype=float).ravel()
+    f = np.asarray(freqs, dtype=float).ravel()
+    if r.shape != f.shape:
+        raise ValueError(f"norms and freqs must have the same length, got {r.size} and {f.size}")
+    seen = f > 0
+    if seen.sum() < 3:
+        raise ValueError("need at least 3 tokens with nonzero frequency")
+    lf, rs = np.log10(f[seen]), r[seen]
+    corr = {
+        "spearman": float(stats.spearmanr(rs, lf).statistic),
+        "pearson_log": float(np.corrcoef(np.log10(np.maximum(rs, 1e-30)), lf)[0, 1]),
+        "n_seen": int(seen.sum()),
+        "norm_mean_seen": float(rs.mean()),
+        "norm_mean_unseen": float(r[~seen].mean()) if (~seen).any() else float("nan"),
+    }
+    edges = np.linspace(lf.min(), lf.max(), bins + 1)
+    which = np.clip(np.digitize(lf, edges) - 1, 0, bins - 1)
+    rows = []
+    for b in range(bins):
+        x = rs[which == b]
+        if x.size:
+            q1, q2, q3 = np.quantile(x, [0.25, 0.5, 0.75])
+            rows.append(
+                {
+                    "log10_freq": (edges[b] + edges[b + 1]) / 2,
+                    "tokens": x.size,
+                    "norm_median": q2,
+                    "norm_q25": q1,
+                    "norm_q75": q3,
+                }
+            )
+    return corr, pd.DataFrame(rows)
