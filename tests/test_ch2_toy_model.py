@@ -229,4 +229,4 @@ def test_protocol_table_and_summary_read_the_attributes():
     t = ch2.protocol_table(ds)
     assert t.loc["batch size"].iloc[0] == 512 and t.loc["samples seen per model"].iloc[0] == 512 * 2500
     ds.attrs["dataset"] = "fake-set"
-    assert ch2.data_summary(ds).startswith("Data: fake-set.nc (grid 'fake'")
+    assert ch2.data_summary(ds).startswith("Data: the data set 'fake-set' (84 of 84 models trained")

@@ -56,10 +56,12 @@ def protocol_summary(ds) -> str:
     diffs = [
         f"{label} {pr.get(k)} instead of {paper[k]}" for k, label in names.items() if pr.get(k) != paper[k]
     ]
+    name = ds.attrs.get("dataset") or ds.attrs.get("grid")
+    done = int(np.asarray(ds["completed"]).sum()) if "completed" in ds else 0
+    total = int(np.asarray(ds["completed"]).size) if "completed" in ds else 0
     head = (
-        f"Data: {ds.attrs.get('loaded_from', ds.attrs.get('grid'))}.nc (grid {ds.attrs.get('grid')!r}, "
-        f"protocol {pr.get('name')!r}; {ds.attrs.get('units_finished')} of {ds.attrs.get('units_total')} units; "
-        f"{ds.sizes.get('alpha', 1)} α × {ds.sizes['gamma']} γ × {ds.sizes['m']} widths, n = {ds.sizes['feature']})."
+        f"Data: the data set {name!r} ({done} of {total} models trained; {ds.sizes.get('alpha', 1)} α × "
+        f"{ds.sizes['gamma']} γ × {ds.sizes['m']} widths, n = {ds.sizes['feature']}; protocol {pr.get('name')!r})."
     )
     if not diffs:
         return head + " It follows the paper's small-model protocol exactly."
