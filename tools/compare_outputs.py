@@ -16,7 +16,7 @@ import json
 import re
 import sys
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\bT_[0-9a-f]{5}\b")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\bT_[0-9a-f]{5}(?=[_\"])")
 _NEWPLOT = re.compile(r"Plotly\.newPlot\(\s*\"[^\"]*\",\s*(\[.*?\]),\s*(\{.*?\}),\s*\{\"responsive\"", re.S)
 
 
