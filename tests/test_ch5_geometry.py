@@ -8,6 +8,7 @@ import pytest
 
 from superscale import catalog, checks, geometry, weights
 from superscale.chapters import ch5_geometry as ch5
+from superscale.chapters import ch5_geometry_figures as ch5fig
 
 PACK_NUS = {3: [4, 6, 9, 16, 40], 7: [8, 14, 28, 50, 100], 10: [11, 20, 55, 100, 200]}
 
@@ -20,9 +21,9 @@ def tables():
         "random_table": ch5.random_overlap_table((3, 10, 100), pairs=100_000, ks_pairs=20_000),
         "etf_tab": ch5.etf_table(geometry.known_etfs()),
         "pack_tab": ch5.packing_table(ch5.packing_runs(PACK_NUS, steps=600, draws=5, seed=0)),
-        "strong": ch5.strong_runs(catalog.load("short-small")),
+        "sweep": catalog.load("paper-small"),
         "long": long,
-        "paper_sweep": catalog.load("paper-small"),
+        "short": catalog.load("short-small"),
     }
 
 
@@ -46,6 +47,8 @@ def test_every_claim_of_chapter_5_holds_on_the_committed_data(tables):
         "packer finds",
         "sit on 1/m",
         "more even than random",
+        "norm > 1 set is large",
+        "short protocol",
         "φ₁",
         "Eq. 8",
     ):
@@ -56,10 +59,10 @@ def test_every_claim_of_chapter_5_holds_on_the_committed_data(tables):
 
 
 def test_paper_protocol_check_fails_when_one_run_is_off_one_over_m(tables):
-    ds = tables["paper_sweep"].copy(deep=True)
+    ds = tables["sweep"].copy(deep=True)
     sel = dict(alpha=1.0, gamma=float(ds["gamma"].min()), m=25)
     ds["overlap_mean_gt1"].loc[sel] = 1.6 / 25  # m·⟨c²⟩ = 1.6: far off the 1/m line
-    findings = ch5.claims(**{**tables, "paper_sweep": ds})
+    findings = ch5.claims(**{**tables, "sweep": ds})
     bad = _failed(findings, "strong runs at the paper's protocol sit on 1/m")
     assert len(bad) == 1 and len(_failed(findings, "")) == 1
     assert "α = 1, γ = -1.00, m = 25" in bad[0].claim
@@ -81,13 +84,30 @@ def test_loss_exponent_check_fails_on_an_edited_copy_of_the_weights_file(tables,
     assert bad and all("α_m of the loss" in f.message for f in bad if "α_m" in f.message)
     assert any("is 0.0" in f.message and "more than" in f.message for f in bad), [str(f) for f in bad]
     # the overlaps themselves are untouched
-    assert not _failed(ch5.check_trained_overlaps(long, tables["strong"]), "")
+    assert not _failed(ch5.check_trained_overlaps(long), "")
 
 
-def test_short_sweep_check_fails_if_the_short_sweep_sat_on_one_over_m(tables):
-    strong = tables["strong"].assign(mean_ratio=1.0)
-    bad = _failed(ch5.check_trained_overlaps(tables["long"], strong), "does not yet sit on 1/m")
+def test_short_protocol_check_fails_if_the_short_sweep_sat_on_one_over_m(tables):
+    short = ch5.strong_runs(tables["short"]).assign(mean_ratio=1.0)
+    bad = _failed(ch5.check_short_protocol(short), "does not yet sit on 1/m")
     assert len(bad) == 1 and "is 0.00, below 0.25" in bad[0].message
+
+
+def test_spread_check_counts_the_norm_above_one_rows_from_the_row_norms(tables):
+    ds = tables["sweep"].copy(deep=True)
+    strong = ch5.strong_runs(ds)
+    g = ch5.nearest_gamma(strong)[0][2]
+    assert not _failed(ch5.check_spread(strong, ds), "")
+    row_norm = ds["row_norm"].values
+    ia, ig, im = (list(ds[k].values).index(v) for k, v in (("alpha", 0.0), ("gamma", g), ("m", 63)))
+    row_norm[ia, ig, im, :] = 0.5  # no row of this model has norm > 1 any more
+    ds["row_norm"].values = row_norm
+    bad = _failed(ch5.check_spread(strong, ds), "the norm > 1 set is large")
+    assert len(bad) == 1 and "0 rows with norm > 1 counted, 837 stored" in bad[0].message
+    # a zero variance ratio, as in the paper's figure, breaks "no ratio is near 0"
+    zero = strong.copy()
+    zero.loc[zero.index[0], "var_ratio"] = 0.0
+    assert _failed(ch5.check_spread(zero, tables["sweep"]), "no ratio is near 0")
 
 
 # --- (c) the chapter's tables and figures -----------------------------------------------------
@@ -129,12 +149,6 @@ def test_packing_table_ratios_and_check():
     assert _failed(ch5.check_packing(worse), "beats random vectors")
 
 
-class _Attrs:
-    """Stands in for a sweep's attributes in the words of Table 5.5."""
-
-    attrs = {"steps": 4000, "batch": 128}
-
-
 def _fake_strong(gammas=(-1.0, -0.5), alphas=(0.0, 1.0), ms=(10, 15, 25, 39, 63, 100)) -> pd.DataFrame:
     rows = [
         {"alpha": a, "gamma": g, "m": m, "n_gt1": int(m * m / 2), "phi_one": min(1, m * m / 2000)}
@@ -153,24 +167,30 @@ def test_tables_of_the_trained_models_have_the_chapters_layout():
     strong = _fake_strong()
     long = _fake_strong(gammas=(-1.0,))
     fig5d = ch5.mean_ratio_table(strong, long, 1000, "10 000 steps")
-    assert fig5d["sweep, γ < 0: m·⟨c²⟩"]["runs"].tolist() == [4] * 6
-    assert fig5d["paper"]["m·⟨c²⟩ (Fig. 5d)"].loc[10] == pytest.approx(1.0)
+    assert fig5d["all strong runs"]["runs"].tolist() == [4] * 6
+    assert fig5d["paper"]["Fig. 5d"].loc[10] == pytest.approx(1.0)
+    assert "Over all 24 strong runs" in ch5.mean_ratio_words(long, fig5d)
     g1 = ch5.phi_one_runs(strong)
     assert (g1["gamma"] == -1.0).all()
     phi = ch5.phi_one_table(g1, long, 1000, "L")
     assert phi.loc[25, "m/n"] == pytest.approx(0.025) and "L, α = 1.0" in phi.columns
     gammas, active = ch5.nearest_gamma(strong, -0.55)
     assert gammas == [-1.0, -0.5] and active == 1
-    assert ch5.rows_gt1_table(strong[strong["gamma"] == -0.5]).loc[10, 0.0] == 50
-    assert "below the random value in 12 of 12" in ch5.variance_ratio_words(long, strong, -0.5, _Attrs())
+    at = strong[strong["gamma"] == -0.5]
+    table = ch5.spread_table(at).data
+    assert table.shape == (2, 12) and table.loc[0.0, ("rows with norm > 1", 10)] == 50
+    html = ch5.spread_table(at).to_html()
+    assert "1984" in html and "0.80" in html  # every column is shown (n_gt1 at m = 63 is 63²/2 = 1984)
+    words = ch5.spread_words(at, -0.5)
+    assert "1984 rows (ratio 0.80) at m = 63 and 5000 rows (ratio 0.80) at m = 100" in words
 
 
 def test_slider_figures_have_one_step_per_value():
-    fig = ch5.overlap_distribution_slider_figure([3, 10], samples=1_000, active=1)
+    fig = ch5fig.overlap_distribution_slider_figure([3, 10], samples=1_000, active=1)
     assert len(fig.layout.sliders[0].steps) == 2 and len(fig.data) == 6
     assert fig.layout.title.text.startswith("m = 10:")
     strong = _fake_strong()
-    fig = ch5.variance_ratio_slider_figure(strong, [-1.0, -0.5], active=0)
+    fig = ch5fig.variance_ratio_slider_figure(strong, [-1.0, -0.5], active=0)
     assert len(fig.layout.sliders[0].steps) == 2 and len(fig.data) == 2 * 4
     long = _fake_strong(gammas=(-1.0,))
     m = long["m"]
@@ -181,7 +201,7 @@ def test_slider_figures_have_one_step_per_value():
         0.01 / m,
     )
     long["bias_median"] = -1 / np.sqrt(m)
-    fig = ch5.interference_slider_figure(long)
+    fig = ch5fig.interference_slider_figure(long)
     assert [s.label for s in fig.layout.sliders[0].steps] == ["0", "1"]
     assert fig.layout.sliders[0].active == 1  # opens at α = 1
     assert fig.layout.yaxis2.overlaying == "y"
@@ -193,6 +213,6 @@ def test_slider_figures_have_one_step_per_value():
 
 def test_packing_result_figure_title_names_the_packing():
     result = geometry.pack_lines(6, 3, steps=50, seed=0)
-    fig = ch5.packing_result_figure(result, seed=0)
+    fig = ch5fig.packing_result_figure(result, seed=0)
     assert fig.layout.title.text.startswith("ν = 6 vectors in R<sup>3</sup>")
     assert len(fig.data) == 4
