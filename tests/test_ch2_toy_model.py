@@ -30,13 +30,21 @@ def sweeps():
 
 
 def test_every_claim_of_chapter_2_holds_on_the_committed_data(live_run, sweeps):
-    ds, paper = sweeps
-    findings = ch2.claims(live_run, ds, paper)
+    short, paper = sweeps
+    findings = ch2.claims(live_run, paper, short)
     failed = [str(f) for f in findings if not f.ok]
     assert not failed, "\n".join(failed)
     names = {f.claim for f in findings}
-    # every group of statements is there: live models, Table 2.1, plateaus, Table 2.3, Figure 2.7
-    for words in ("live model with growth", "bimodal row norms", "no superposition at", "Fig. 3-2", "4.7 m"):
+    # every group of statements is there: live models, Table 2.1, plateaus, Table 2.3, Figures 2.6-2.7, the notes
+    groups = (
+        "live model with growth",
+        "bimodal row norms",
+        "no superposition at",
+        "Fig. 3-2",
+        "4.7 m",
+        "full norm",
+    )
+    for words in groups + ("γ = −0.11 is 0.8-0.9", "with the book's protocol"):
         assert any(words in n for n in names), words
     assert checks.require(findings, quiet=True) == findings
 
@@ -54,7 +62,7 @@ def test_an_edited_copy_of_the_paper_protocol_data_breaks_the_transition_claim(t
     monkeypatch.setenv("SUPERSCALE_DATA", str(tmp_path))
     edited = catalog.load("paper-small")
     assert float(edited["phi_half"].sel(alpha=1.0, gamma=g, m=39)) == 0.5
-    found = {f.claim: f for f in ch2.check_transition(sweeps[0], edited)}
+    found = {f.claim: f for f in ch2.check_transition(edited)}
     bad = found[
         "at the paper's protocol φ_1/2 at α = 1 matches the paper's Fig. 3-2 at every width at γ = −0.11"
     ]
@@ -63,11 +71,11 @@ def test_an_edited_copy_of_the_paper_protocol_data_breaks_the_transition_claim(t
     with pytest.raises(
         checks.ClaimFailed, match="Fig. 3-2 at every width at γ = −0.11: the largest difference"
     ):
-        checks.require(ch2.check_transition(sweeps[0], edited))
+        checks.require(ch2.check_transition(edited, sweeps[0]))
 
 
 def test_a_low_row_norm_breaks_the_strong_band_claim(sweeps):
-    ds = sweeps[0].copy(deep=True)
+    ds = sweeps[1].copy(deep=True)  # the paper's protocol
     g = ds["gamma"].values[0]  # gamma = -1
     ds["row_norm"].loc[dict(alpha=1.0, gamma=g, m=100, feature=500)] = 0.3
     found = [f for f in ch2.check_norms(ch2.norm_table(ds)) if not f.ok]
@@ -202,7 +210,7 @@ def test_tables_read_the_sweep():
     assert t.loc[0.33, "phi_1/2"] == pytest.approx(25 / 200) and t.loc[-1.0, "smallest norm"] == 1.0
     assert t.loc[0.33, "norms in (0.2, 0.8)"] == 0.0 and t.loc[0.33, "median norm"] == 0.0
     assert ch2.phi_table(ds, alpha=1.5).loc[0.56, "m = 39"] == pytest.approx(39 / 200)
-    cmp = ch2.comparison_table(ds, ds, alpha=1.0)
+    cmp = ch2.comparison_table(ds, alpha=1.0)
     assert cmp.loc[39, ("ours", -0.11)] == 1.0 and cmp.loc[39, ("paper", -0.11)] == 0.69
     assert np.isnan(cmp.loc[39, ("paper", -0.33)])
     assert ch2.pick_alpha(ds, 1.2) == 1.0
@@ -230,3 +238,71 @@ def test_protocol_table_and_summary_read_the_attributes():
     assert t.loc["batch size"].iloc[0] == 512 and t.loc["samples seen per model"].iloc[0] == 512 * 2500
     ds.attrs["dataset"] = "fake-set"
     assert ch2.data_summary(ds).startswith("Data: the data set 'fake-set' (84 of 84 models trained")
+
+
+def test_norm_figure_draws_its_guide_lines():
+    """Figure 2.4's dotted threshold 1/2 and dashed rank m are traces in every slider step, so plotly
+    cannot drop them (shapes on a subplot without data are dropped)."""
+    ds = _fake_sweep()
+    edges = np.linspace(0, 2, 101)
+    hist = np.apply_along_axis(lambda r: np.histogram(r, edges)[0], -1, ds["row_norm"].values)
+    ds = ds.assign_coords(bin=(edges[:-1] + edges[1:]) / 2)
+    ds["norm_hist"] = (("alpha", "gamma", "m", "bin"), hist)
+    fig = json.loads(ch2.norm_hist_slider_figure(ds, alpha=1.0, m=25).to_json())
+    steps = ds.sizes["gamma"]
+    assert len(fig["data"]) == 5 * steps and not fig["layout"].get("shapes")
+    guides = [t for t in fig["data"] if t.get("line", {}).get("dash") in ("dot", "dash")]
+    assert len(guides) == 3 * steps
+    rank_m = [t for t in guides if t["line"]["dash"] == "dash"]
+    assert all(t["x"] == [25, 25] and t["xaxis"] == "x2" for t in rank_m)
+    half = [t for t in guides if t["line"]["dash"] == "dot"]
+    assert {t["xaxis"] for t in half} == {"x", "x2"}
+    assert all(0.5 in t["x"] or 0.5 in t["y"] for t in half)
+    assert len(ch2.kept_figure(ds).data) == ds.sizes["m"] + 1
+
+
+def _readable_steps(W, b, x, gamma, lr=1e-2, steps=3, growth_minus_one=True):
+    """The chapter's readable forward pass and signed AdamW step (copied from the notebook)."""
+    torch = pytest.importorskip("torch")
+
+    def loss_fn(W, b):
+        return ((torch.relu((x @ W) @ W.T + b) - x) ** 2).mean()
+
+    params = {"W": W.clone().requires_grad_(), "b": b.clone().requires_grad_()}
+    state = {k: (torch.zeros_like(p), torch.zeros_like(p)) for k, p in params.items()}
+    for t in range(1, steps + 1):
+        grads = dict(
+            zip(params, torch.autograd.grad(loss_fn(params["W"], params["b"]), list(params.values())))
+        )
+        with torch.no_grad():
+            Wp = params["W"]
+            if gamma >= 0:
+                Wp *= 1 - lr * gamma
+            else:
+                Wp *= 1 - lr * gamma * (1 / Wp.norm(dim=1, keepdim=True) - (1 if growth_minus_one else 0))
+            for name, p in params.items():
+                g, (m1, m2) = grads[name], state[name]
+                m1.mul_(0.9).add_(0.1 * g)
+                m2.mul_(0.999).add_(0.001 * g * g)
+                p -= lr / (1 - 0.9**t) * m1 / ((m2 / (1 - 0.999**t)).sqrt() + 1e-8)
+    return params["W"].detach(), params["b"].detach()
+
+
+def test_the_readable_step_matches_the_engine_and_a_wrong_one_does_not():
+    torch = pytest.importorskip("torch")
+    from superscale import model
+
+    gen = torch.Generator().manual_seed(1)
+    W, b = model.init_params(50, 5, generator=gen, dtype=torch.float64)
+    batch = data.sample_sparse(torch.tensor(data.power_law_frequencies(50, 1.0)), 64, generator=gen)
+    x = batch.dense()
+    for gamma in (0.5, 0.0, -0.5):
+        found = ch2.check_same_as_engine(
+            _readable_steps(W, b, x, gamma), ch2.engine_steps(W, b, batch, gamma), gamma
+        )
+        assert found.ok, str(found)
+    wrong = _readable_steps(W, b, x, -0.5, growth_minus_one=False)
+    bad = ch2.check_same_as_engine(wrong, ch2.engine_steps(W, b, batch, -0.5), -0.5)
+    assert not bad.ok and "the largest difference in W or b is" in bad.message
+    with pytest.raises(ValueError, match="steps"):
+        ch2.engine_steps(W, b, batch, 0.5, steps=0)

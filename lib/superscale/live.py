@@ -15,7 +15,7 @@ import numpy as np
 
 from .data import power_law_frequencies
 
-__all__ = ["LiveRun", "snapshot_steps", "train_live"]
+__all__ = ["LiveRun", "snapshot_steps", "train_live", "engine_steps", "gram_heatmap", "live_model_figure"]
 
 
 @dataclass
@@ -160,3 +160,71 @@ def train_live(
         final_loss_se=np.sqrt(var / done),
         seconds=time.perf_counter() - t0,
     )
+
+
+def gram_heatmap(G: np.ndarray, top: int, **kw):
+    """A heat map of W Wᵀ (``G``, the ``top`` most frequent features) on a fixed red-blue scale (chapter 2)."""
+    import plotly.graph_objects as go
+
+    ticks = list(range(1, top + 1))
+    return go.Heatmap(z=np.round(G, 3), x=ticks, y=ticks, zmin=-1.2, zmax=1.2, colorscale="RdBu_r", **kw)
+
+
+def live_model_figure(run: LiveRun, k: int = 0, top: int = 40):
+    """The live widget's figure: W Wᵀ (top ``top`` features) and row norm against rank of one live model
+    (chapter 2)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from .figures import gamma_color
+
+    if not 0 <= k < run.W.shape[0]:
+        raise ValueError(f"k must be a model index in [0, {run.W.shape[0] - 1}], got {k}")
+    top = min(int(top), run.n)
+    g = float(run.gammas[k])
+    norms = run.norms(k)
+    fig = make_subplots(
+        rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=(f"W Wᵀ, first {top} features", "row norms")
+    )
+    fig.add_trace(gram_heatmap(run.gram(k, -1, top), top, colorbar=dict(x=0.43, len=0.9)), row=1, col=1)
+    fig.add_trace(
+        go.Scatter(
+            x=np.arange(1, run.n + 1), y=norms, mode="markers", marker=dict(color=gamma_color(g), size=5)
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_yaxes(autorange="reversed", row=1, col=1)
+    fig.update_xaxes(type="log", title_text="rank i", row=1, col=2)
+    fig.update_yaxes(title_text="‖W<sub>i</sub>‖", row=1, col=2)
+    fig.add_hline(y=0.5, line=dict(dash="dot", color="gray", width=1), row=1, col=2)
+    fig.update_layout(
+        height=430,
+        showlegend=False,
+        title_text=f"γ = {g:+g}, α = {run.alpha:g}, n = {run.n}, m = {run.m}: "
+        f"φ<sub>1/2</sub> = {np.mean(norms > 0.5):.3f}, loss {run.final_loss[k]:.3f}",
+    )
+    return fig
+
+
+def engine_steps(W, b, batch, gamma: float, lr: float = 1e-2, steps: int = 3):
+    """``steps`` steps of the training engine on one toy model and one batch, for comparison with a
+    readable version (chapter 2): :func:`superscale.training.sparse_loss_grad` (dense products, the
+    gradient of the mean-squared error) and :func:`~superscale.training.adamw_update_` with decay or
+    growth ``gamma`` on W and none on b, the same batch (a :class:`superscale.data.SparseBatch`) at
+    every step. ``W`` (n, m) and ``b`` (n,) are not changed; returns the new (W, b)."""
+    import torch
+
+    from .training import adamw_update_, sparse_loss_grad
+
+    if not (isinstance(steps, (int, np.integer)) and steps >= 1):
+        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    W, b = W.detach().clone()[None], b.detach().clone()[None]
+    mW, vW, mb, vb = (torch.zeros_like(W), torch.zeros_like(W), torch.zeros_like(b), torch.zeros_like(b))
+    lr_t, g_t = torch.tensor([lr], dtype=W.dtype), torch.tensor([gamma], dtype=W.dtype)
+    with torch.no_grad():
+        for t in range(1, steps + 1):
+            res = sparse_loss_grad(W, b, batch, mode="dense")
+            adamw_update_(W, res["gW"], mW, vW, t, lr_t, g_t)
+            adamw_update_(b, res["gb"], mb, vb, t, lr_t, None)
+    return W[0], b[0]

@@ -17,9 +17,10 @@ Figure 2.5                :func:`phi_gamma_slider_figure`
 Table 2.2                 :func:`phi_table`
 Table 2.3                 :func:`comparison_table` (from :func:`phi_comparison`)
 the plateau counts        :func:`strong_plateau`, :func:`weak_ratio`
-Figures 2.6 and 2.7       :func:`phi_heatmap_slider_figure`
-Figure 2.7's table        :func:`kept_table` (from :func:`kept_per_width`)
+Figure 2.6                :func:`phi_heatmap_slider_figure`
+Figure 2.7                :func:`kept_figure`; the notes' table :func:`kept_table` (from :func:`kept_per_width`)
 the live widget           :func:`train_live`, :func:`live_model_figure`
+the readable step         :func:`superscale.live.engine_steps`, :func:`check_same_as_engine`
 the chapter's claims      :func:`claims` (runs :func:`check_live`, :func:`check_norms`,
                           :func:`check_plateaus`, :func:`check_transition`, :func:`check_kept`)
 ========================  =====================================================================
@@ -40,7 +41,7 @@ from ..analysis import protocol_summary, weak_prediction
 from ..checks import Finding, at_least, at_most, holds, within
 from ..data import power_law_frequencies
 from ..figures import gamma_color, log_spaced_ranks, sel_near, slider_figure, width_color
-from ..live import LiveRun, snapshot_steps, train_live  # noqa: F401  (the chapter trains live)
+from ..live import LiveRun, engine_steps, gram_heatmap, live_model_figure, snapshot_steps, train_live  # noqa: F401
 from ..model import phi_half
 from ..paper import PAPER_FIG3_PHI
 
@@ -51,6 +52,8 @@ __all__ = [
     "LiveRun",
     "snapshot_steps",
     "train_live",
+    "engine_steps",
+    "live_model_figure",
     "live_table",
     "load",
     "data_summary",
@@ -71,12 +74,13 @@ __all__ = [
     "norm_hist_slider_figure",
     "phi_gamma_slider_figure",
     "phi_heatmap_slider_figure",
-    "live_model_figure",
+    "kept_figure",
     "check_live",
     "check_norms",
     "check_plateaus",
     "check_transition",
     "check_kept",
+    "check_same_as_engine",
     "claims",
 ]
 
@@ -129,17 +133,12 @@ def data_summary(ds) -> str:
 
 
 def protocol_table(ds) -> pd.DataFrame:
-    """How the sweep in ``ds`` was trained, beside the paper's protocol (chapter 2), as a DataFrame.
-
-    Everything in the "this data" column is read from the file's attributes.
-    """
+    """How the sweep in ``ds`` was trained, beside the paper's protocol (chapter 2's Reproduction notes),
+    as a DataFrame. Everything in the first column is read from the file's attributes."""
     from ..training import PROTOCOLS
 
     pr, paper = json.loads(ds.attrs["protocol"]), PROTOCOLS["paper-small"].to_dict()
-    units = f"{ds.attrs.get('units_finished')} / {ds.attrs.get('units_total')}"
-    seconds = f"{float(ds.attrs.get('train_seconds_total', np.nan)):.0f}"
     rows = [
-        ("protocol", pr.get("name"), "paper-small (exp-10, exp-10-3)"),
         ("batch size", pr.get("batch"), paper["batch"]),
         ("training steps", pr.get("steps"), paper["steps"]),
         ("samples seen per model", pr.get("batch", 0) * pr.get("steps", 0), paper["batch"] * paper["steps"]),
@@ -147,11 +146,14 @@ def protocol_table(ds) -> pd.DataFrame:
         ("warm-up (fraction of steps)", pr.get("warmup_frac"), paper["warmup_frac"]),
         ("final learning rate (fraction of peak)", pr.get("floor"), paper["floor"]),
         ("fresh samples for the final loss", pr.get("eval_samples"), paper["eval_samples"]),
-        ("units trained / in the grid", units, "—"),
-        ("training time (CPU-seconds, all units)", seconds, "—"),
+        (
+            "training time (CPU-seconds, all models)",
+            f"{float(ds.attrs.get('train_seconds_total', np.nan)):.0f}",
+            "—",
+        ),
     ]
-    columns = ["setting", f"this data ({ds.attrs.get('grid')})", "paper"]
-    return pd.DataFrame(rows, columns=columns).set_index("setting")
+    name = "short protocol" if pr.get("name") != "paper-small" else "these models"
+    return pd.DataFrame(rows, columns=["setting", name, "paper's protocol"]).set_index("setting")
 
 
 def pick_alpha(ds, target: float = 1.0) -> float:
@@ -217,13 +219,10 @@ def phi_comparison(ds, alpha: float = 1.0) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["γ", "m"])
 
 
-def comparison_table(ds, paper, alpha: float = 1.0) -> pd.DataFrame:
-    """Table 2.3 (chapter 2): φ_1/2 near the transition from the book's sweep ``ds`` ("ours"), the same
-    models at the paper's protocol (``paper``, at α = 1) and the paper's Fig. 3-2; rows width, columns
-    (source, γ)."""
-    cmp = phi_comparison(ds, alpha=alpha)
-    cmp.insert(1, "paper's protocol", phi_comparison(paper, alpha=1.0)["ours"])
-    return cmp.unstack(0)
+def comparison_table(ds, alpha: float = 1.0) -> pd.DataFrame:
+    """Table 2.3 (chapter 2): φ_1/2 near the transition, the runs ``ds`` ("ours") beside the paper's
+    Fig. 3-2 ("paper"); rows width, columns (source, γ)."""
+    return phi_comparison(ds, alpha=alpha).unstack(0)
 
 
 @dataclass
@@ -307,13 +306,6 @@ def decay_growth_figure(eta: float = 1e-2, gammas=(0.5, 1.0, -0.5, -1.0)):
     return fig
 
 
-def _gram_heatmap(G: np.ndarray, top: int, **kw):
-    import plotly.graph_objects as go
-
-    ticks = list(range(1, top + 1))
-    return go.Heatmap(z=np.round(G, 3), x=ticks, y=ticks, zmin=-1.2, zmax=1.2, colorscale="RdBu_r", **kw)
-
-
 def gram_slider_figure(run: LiveRun, top: int = 40, pair: tuple[int, int] = (0, 1)):
     """Figure 2.2: heat maps of W Wᵀ (top ``top`` features) for two live models, with a slider over
     training steps (chapter 2).
@@ -333,7 +325,7 @@ def gram_slider_figure(run: LiveRun, top: int = 40, pair: tuple[int, int] = (0, 
 
     def traces(s):
         return [
-            _gram_heatmap(
+            gram_heatmap(
                 run.gram(k, s, top),
                 top,
                 showscale=j == 1,
@@ -450,6 +442,23 @@ def _norm_hist_traces(ds, gamma: float, alpha: float, m: int) -> list:
             yaxis="y2",
             hovertemplate="rank %{x}<br>‖W<sub>i</sub>‖ = %{y:.3f}<extra></extra>",
         ),
+        *_guides(norms.size, m),
+    ]
+
+
+def _guides(n: int, m: int) -> list:
+    """Figure 2.4's guide lines as traces (shapes on a subplot without data are dropped): the threshold
+    1/2, dotted, on both panels, and rank m, dashed, on the right."""
+    import plotly.graph_objects as go
+
+    kw = dict(mode="lines", hoverinfo="skip", showlegend=False)
+    dot, dash = dict(color="gray", width=1.5, dash="dot"), dict(color="gray", width=1.5, dash="dash")
+    return [
+        go.Scatter(
+            x=[0.5, 0.5], y=[0.8, 1.25 * n], line=dot, name="threshold 1/2", xaxis="x", yaxis="y", **kw
+        ),
+        go.Scatter(x=[1, n], y=[0.5, 0.5], line=dot, name="threshold 1/2", xaxis="x2", yaxis="y2", **kw),
+        go.Scatter(x=[m, m], y=[0, 2], line=dash, name=f"rank m = {m}", xaxis="x2", yaxis="y2", **kw),
     ]
 
 
@@ -468,9 +477,6 @@ def _norm_hist_base(n: int, m: int):
     )
     fig.update_xaxes(type="log", title_text="rank i (most frequent first)", row=1, col=2)
     fig.update_yaxes(title_text="‖W<sub>i</sub>‖", range=[0, 2], row=1, col=2)
-    fig.add_hline(y=0.5, line=dict(dash="dot", color="gray", width=1), row=1, col=2)
-    fig.add_vline(x=m, line=dict(dash="dash", color="gray", width=1), row=1, col=2)
-    fig.add_vline(x=0.5, line=dict(dash="dot", color="gray", width=1), row=1, col=1)
     fig.update_layout(height=440, showlegend=False, margin=dict(t=90), bargap=0)
     return fig
 
@@ -615,37 +621,32 @@ def phi_heatmap_slider_figure(ds, active_m: int | None = None, note: str = ""):
     return fig
 
 
-def live_model_figure(run: LiveRun, k: int = 0, top: int = 40):
-    """The live widget's figure: W Wᵀ (top ``top`` features) and row norm against rank of one live model
-    (chapter 2)."""
+def kept_figure(ds):
+    """Figure 2.7 (chapter 2): represented features in units of the width, φ_1/2·n/m, of the decayed
+    models (γ ≥ 0.33) against α: the median over γ at each width, and over γ and widths (black)."""
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
-    if not 0 <= k < run.W.shape[0]:
-        raise ValueError(f"k must be a model index in [0, {run.W.shape[0] - 1}], got {k}")
-    top = min(int(top), run.n)
-    g = float(run.gammas[k])
-    norms = run.norms(k)
-    fig = make_subplots(
-        rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=(f"W Wᵀ, first {top} features", "row norms")
-    )
-    fig.add_trace(_gram_heatmap(run.gram(k, -1, top), top, colorbar=dict(x=0.43, len=0.9)), row=1, col=1)
+    ws = [int(m) for m in ds["m"].values]
+    r = ds["phi_half"].where(ds["completed"]) * ds.sizes["feature"] / ds["m"]
+    r = r.where(ds["gamma"] >= WEAK_GAMMA_MIN)
+    fig = go.Figure()
+    for m in ws:
+        col = width_color(m, min(ws), max(ws))
+        y = r.sel(m=m).median("gamma").to_series()
+        fig.add_trace(
+            go.Scatter(x=y.index, y=y.values, mode="lines+markers", name=f"m = {m}", line=dict(color=col))
+        )
+    k = kept_per_width(ds)
     fig.add_trace(
-        go.Scatter(
-            x=np.arange(1, run.n + 1), y=norms, mode="markers", marker=dict(color=gamma_color(g), size=5)
-        ),
-        row=1,
-        col=2,
+        go.Scatter(x=k.index, y=k.values, mode="lines", name="all widths", line=dict(color="black", width=3))
     )
-    fig.update_yaxes(autorange="reversed", row=1, col=1)
-    fig.update_xaxes(type="log", title_text="rank i", row=1, col=2)
-    fig.update_yaxes(title_text="‖W<sub>i</sub>‖", row=1, col=2)
-    fig.add_hline(y=0.5, line=dict(dash="dot", color="gray", width=1), row=1, col=2)
+    fig.add_hline(y=1, line=dict(dash="dash", color="gray", width=1))
+    fig.update_xaxes(title_text="frequency exponent α")
+    fig.update_yaxes(type="log", title_text="represented features / m  (φ<sub>1/2</sub> n/m)")
     fig.update_layout(
-        height=430,
-        showlegend=False,
-        title_text=f"γ = {g:+g}, α = {run.alpha:g}, n = {run.n}, m = {run.m}: "
-        f"φ<sub>1/2</sub> = {np.mean(norms > 0.5):.3f}, loss {run.final_loss[k]:.3f}",
+        height=420,
+        title_text="Features kept by decay (γ ≥ 0.33), per width m",
+        legend=dict(orientation="h", y=-0.2),
     )
     return fig
 
@@ -654,26 +655,18 @@ def live_model_figure(run: LiveRun, k: int = 0, top: int = 40):
 # The chapter's claims
 # --------------------------------------------------------------------------------------------
 
-#: Figure 2.7's caption, (protocol, α from, α to, lower, upper bound, what it says) on the median φ_1/2 n/m.
+#: Figure 2.7 and the notes: (protocol, α from, α to, lower, upper bound, what it says) on the median φ_1/2 n/m.
 KEPT_CLAIMS = (
     ("paper's protocol", 0.0, 0.0, 4.5, 4.9, "4.7 m features at α = 0"),
-    ("paper's protocol", 0.125, 0.125, 4.1, 4.5, "4.3 m features at α = 0.125"),
-    ("paper's protocol", 0.25, 0.375, 3.9, 4.1, "about 4 m features at α = 0.25-0.375"),
-    ("paper's protocol", 0.5, 0.5, 3.4, 3.8, "3.6 m features at α = 0.5"),
-    ("paper's protocol", 0.625, 0.625, 3.0, 3.4, "3.2 m features at α = 0.625"),
-    ("paper's protocol", 0.75, 0.875, 2.0, 3.0, "2-3 m features at α = 0.75-0.875"),
     ("paper's protocol", 1.0, 1.0, 1.5, 1.8, "1.7 m features at α = 1"),
     ("paper's protocol", 2.0, 2.0, 0.15, 0.25, "about 0.2 m features at α = 2"),
-    ("book's protocol", 0.5, 2.0, 0.07, 0.155, "0.07-0.15 m features from α = 0.5 up"),
-    ("book's protocol", 0.25, 0.375, 0.015, 0.035, "0.02-0.03 m features at α = 0.25-0.375"),
-    ("book's protocol", 0.0, 0.125, 0.0, 0.005, "(median) no feature at α = 0 and 0.125"),
+    ("book's protocol", 0.0, 2.0, 0.0, 0.155, "at most 0.15 m features at every α"),
 )
-#: Figure 2.7's caption on φ_1/2 at γ = −0.11, the paper's protocol: (α from, α to, width, lower, upper, words).
+#: Figure 2.6's caption on φ_1/2 at γ = −0.11, the paper's protocol: (α from, α to, width, lower, upper, words).
 TRANSITION_CLAIMS = (
-    (0.75, 1.0, 10, 0.0, 0.16, "about 0.1 at m = 10 for α = 0.75-1"),
-    (0.75, 1.0, 100, 0.83, 0.89, "0.84-0.88 at m = 100 for α = 0.75-1"),
-    (0.0, 0.625, 10, 0.15, 0.40, "0.16-0.39 at m = 10 for α = 0-0.625"),
-    (0.0, 0.625, 100, 0.80, 0.85, "0.81-0.84 at m = 100 for α = 0-0.625"),
+    (0.0, 1.0, 10, 0.0, 0.40, "at most 0.4 at m = 10 for α ≤ 1"),
+    (0.0, 1.0, 100, 0.80, 0.90, "0.8-0.9 at m = 100 for α ≤ 1"),
+    (1.375, 2.0, 100, 0.95, 1.0, "above 0.95 at m = 100 for α ≥ 1.375"),
 )
 
 
@@ -717,9 +710,9 @@ def check_live(run: LiveRun) -> list[Finding]:
 
 
 def check_norms(table: pd.DataFrame) -> list[Finding]:
-    """Table 2.1's claims (``table`` from :func:`norm_table`): with decay (γ ≥ 0.33) at most a few percent
-    of the norms lie in the gap (0.2, 0.8); with strong growth (γ ≤ −0.56) every norm is above 1/2 and
-    the median is near 1 (chapter 2)."""
+    """Table 2.1's claims (``table`` from :func:`norm_table`; chapter 2): with decay (γ ≥ 0.33) at most a
+    few percent of the norms lie in the gap (0.2, 0.8); with strong growth (γ ≤ −0.56) at least 99 % of
+    the norms are above 1/2 and the median is near 1; at the strongest growth every norm is above 1/2."""
     out = []
     for g, r in table.iterrows():
         if g >= WEAK_GAMMA_MIN:
@@ -727,51 +720,41 @@ def check_norms(table: pd.DataFrame) -> list[Finding]:
             what = "the fraction between 0.2 and 0.8"
             out.append(at_most(f"bimodal row norms at γ = {g:+.2f}", gap, 0.05, what=what, digits=3))
         if g <= STRONG_GAMMA_MAX:
-            low, mid = r["smallest norm"], r["median norm"]
-            out.append(
-                at_least(f"every row norm above 1/2 at γ = {g:+.2f}", low, 0.5, what="the smallest", digits=3)
-            )
+            claim = f"nearly every row norm above 1/2 at γ = {g:+.2f}"
+            out.append(at_least(claim, r["phi_1/2"], 0.99, what="the fraction above 1/2", digits=3))
+            mid = r["median norm"]
             out.append(
                 within(
                     f"one band of norms around 1 at γ = {g:+.2f}", mid, 0.8, 1.3, what="the median", digits=3
                 )
             )
+    g = table.index.min()
+    low = table.loc[g, "smallest norm"]
+    out.append(at_least(f"every row norm above 1/2 at γ = {g:+.2f}", low, 0.5, what="the smallest", digits=3))
     return out
 
 
-def check_plateaus(ds, paper, alpha: float = 1.0) -> list[Finding]:
-    """The two plateaus of the paper's Fig. 3b (Table 2.2 and the counts below it; chapter 2).
-
-    In the book's sweep ``ds`` at ``alpha``: φ_1/2 = 1 at every width for γ ≤ −0.56, and never more
-    than 3 m/n for γ ≥ 0.33. In the runs at the paper's protocol (``paper``): at α = 1 every decayed
-    model keeps between m/3 and 3m features; over all α at least 95 % of the growth models keep 99 %
-    of their features, none loses more than 10 %, and most of those below 99 % are at the widest width.
-    """
+def check_plateaus(ds, alpha: float = 1.0) -> list[Finding]:
+    """The two plateaus of the paper's Fig. 3b in the runs at the paper's protocol ``ds`` (Table 2.2 and
+    the counts below it; chapter 2). At ``alpha``: φ_1/2 ≥ 0.99 at every width for γ ≤ −0.56, and between
+    m/(3n) and 3m/n for γ ≥ 0.33. Over all α: at least 95 % of the growth models keep 99 % of their
+    features, none loses more than 10 %, and most of those below 99 % are at the widest width."""
     out, a = [], _nearest(ds, "alpha", alpha)
-    where = f"α = {float(a):g}, book's protocol"
+    where = f"α = {float(a):g}"
     for g in ds["gamma"].values:
         phi = ds["phi_half"].sel(alpha=a, gamma=g)
         ratio = phi / (phi["m"] / ds.sizes["feature"])
         if g <= STRONG_GAMMA_MAX:
-            claim = f"every feature represented at every width at γ = {g:+.2f} ({where})"
+            claim = f"nearly every feature represented at every width at γ = {g:+.2f} ({where})"
             what = f"the smallest φ_1/2 (m = {int(phi.idxmin())})"
-            out.append(at_least(claim, phi.min(), 1.0, what=what, digits=3))
+            out.append(at_least(claim, phi.min(), 0.99, what=what, digits=3))
         if g >= WEAK_GAMMA_MIN:
-            claim = f"no superposition at γ = {g:+.2f} (never more than a few times m features; {where})"
-            out.append(
-                at_most(
-                    claim, ratio.max(), 3.0, what=f"the largest φ_1/2 / (m/n) (m = {int(ratio.idxmax())})"
-                )
-            )
-    a1 = _nearest(paper, "alpha", 1.0)
-    r = weak_ratio(paper).sel(alpha=a1)
-    r = r.where(paper["completed"].sel(alpha=a1, gamma=r["gamma"]))
-    claim = "at the paper's protocol the decayed models (γ ≥ 0.33, α = 1) keep about m features"
-    for stat, v in (("smallest", r.min()), ("largest", r.max())):
-        out.append(within(claim, float(v), 1 / 3, 3.0, what=f"the {stat} φ_1/2 / (m/n)"))
-    pl, widest = strong_plateau(paper), int(paper["m"].max())
+            claim = f"no superposition at γ = {g:+.2f} (between m/3 and 3m features at every width; {where})"
+            for stat, v in (("smallest", ratio.min()), ("largest", ratio.max())):
+                out.append(within(claim, float(v), 1 / 3, 3.0, what=f"the {stat} φ_1/2 / (m/n)"))
+    pl, widest = strong_plateau(ds), int(ds["m"].max())
     at_widest = int((pl.low.index.get_level_values("m") == widest).sum())
-    growth = "at the paper's protocol the growth models (γ ≤ −0.56)"
+    growth = "the growth models (γ ≤ −0.56, every α)"
     return out + [
         at_least(
             f"{growth} nearly all keep at least 99 % of their features",
@@ -790,12 +773,12 @@ def check_plateaus(ds, paper, alpha: float = 1.0) -> list[Finding]:
     ]
 
 
-def check_transition(ds, paper) -> list[Finding]:
-    """Table 2.3's claims (chapter 2): at the paper's protocol φ_1/2 at α = 1 follows the paper's
-    Fig. 3-2 (within 0.05 at γ = −0.11, within 0.15 wherever the paper shows a point) and rises with
-    the width at γ = −0.11; the book's short protocol moves the transition (φ_1/2 ≥ 0.8 at every width
-    at γ = −0.11, ≤ 0.2 at γ = +0.11)."""
-    pc = phi_comparison(paper, alpha=1.0).dropna()
+def check_transition(ds, short=None) -> list[Finding]:
+    """Table 2.3's claims (chapter 2): at the paper's protocol (``ds``) φ_1/2 at α = 1 follows the
+    paper's Fig. 3-2 (within 0.05 at γ = −0.11, within 0.15 wherever the paper shows a point) and rises
+    with the width at γ = −0.11. With ``short`` (the short protocol; the Reproduction notes) the transition
+    moves: φ_1/2 ≥ 0.8 at every width at γ = −0.11, ≤ 0.2 at γ = +0.11."""
+    pc = phi_comparison(ds, alpha=1.0).dropna()
     diff = (pc["ours"] - pc["paper"]).abs()
     (g, m), d011 = diff.idxmax(), _at_gamma(diff, -0.11)
     worst = f"γ = {g:+.2f}, m = {m}: ours {pc['ours'][(g, m)]:.2f}, paper {pc['paper'][(g, m)]:.2f}"
@@ -820,7 +803,9 @@ def check_transition(ds, paper) -> list[Finding]:
             "φ_1/2 by width: " + ", ".join(f"m = {m}: {v:.2f}" for m, v in col.items()),
         ),
     ]
-    ours = phi_comparison(ds, alpha=1.0)["ours"]
+    if short is None:
+        return out
+    ours = phi_comparison(short, alpha=1.0)["ours"]
     for g, lo, hi, what in ((-0.11, 0.8, 1.0, "nearly every feature"), (0.11, 0.0, 0.2, "almost no feature")):
         v = _at_gamma(ours, g)
         for stat, x in (("smallest", v.min()), ("largest", v.max())):
@@ -829,10 +814,11 @@ def check_transition(ds, paper) -> list[Finding]:
     return out
 
 
-def check_kept(kept: pd.DataFrame, paper) -> list[Finding]:
-    """Figure 2.7's caption (``kept`` from :func:`kept_table`; chapter 2): how many features, in units of
-    the width, the decayed models keep at each α under both protocols (:data:`KEPT_CLAIMS`), that this
-    falls as α grows at the paper's protocol, and φ_1/2 at γ = −0.11 there (:data:`TRANSITION_CLAIMS`)."""
+def check_kept(kept: pd.DataFrame, ds) -> list[Finding]:
+    """Figures 2.6-2.7 and the notes (``kept`` from :func:`kept_table`, ``ds`` the runs at the paper's
+    protocol; chapter 2): the decayed models keep fewer features (per width) as α grows, how many at
+    α = 0, 1 and 2 (:data:`KEPT_CLAIMS`), the rows they keep at α = 0 have full norm (above 0.9, not
+    just above 1/2), and φ_1/2 at γ = −0.11 (:data:`TRANSITION_CLAIMS`)."""
     pk = kept["paper's protocol"]
     rise = np.diff(pk.values)
     k = int(np.argmax(rise))
@@ -849,7 +835,18 @@ def check_kept(kept: pd.DataFrame, paper) -> list[Finding]:
         for a, v in s[(s.index >= a0 - 1e-9) & (s.index <= a1 + 1e-9)].items():
             claim = f"at the {col} the decayed models (γ ≥ 0.33) keep {says}"
             out.append(within(claim, v, lo, hi, what=f"the median φ_1/2 n/m at α = {a:g}", digits=3))
-    tr = paper["phi_half"].where(paper["completed"]).sel(gamma=-0.111, method="nearest")
+    r = ds["row_norm"].sel(alpha=0.0).where(ds["gamma"] >= WEAK_GAMMA_MIN, drop=True).astype(float)
+    kept0 = r.where(r > 0.5)
+    out.append(
+        at_least(
+            "at α = 0 the rows the decayed models keep have full norm, not just above 1/2",
+            float(kept0.min()),
+            0.9,
+            what=f"the smallest norm above 1/2 (median {float(kept0.median()):.2f})",
+            digits=3,
+        )
+    )
+    tr = ds["phi_half"].where(ds["completed"]).sel(gamma=-0.111, method="nearest")
     a = pk.index.values
     for a0, a1, m, lo, hi, says in TRANSITION_CLAIMS:
         for aa, v in tr.sel(alpha=a[(a >= a0 - 1e-9) & (a <= a1 + 1e-9)], m=m).to_series().items():
@@ -858,15 +855,23 @@ def check_kept(kept: pd.DataFrame, paper) -> list[Finding]:
     return out
 
 
-def claims(run: LiveRun, ds, paper) -> list[Finding]:
+def check_same_as_engine(mine, engine, gamma: float, tol: float = 1e-8) -> Finding:
+    """The readable model and optimizer of chapter 2 give the engine's parameters (``mine`` and
+    ``engine`` are (W, b) pairs after the same steps; :func:`superscale.live.engine_steps`)."""
+    d = max(float((x - y).abs().max()) for x, y in zip(mine, engine))
+    claim = f"the readable forward pass and optimizer step match the engine at γ = {gamma:+g}"
+    return holds(claim, d <= tol, f"the largest difference in W or b is {d:.1e} (at most {tol:.0e} allowed)")
+
+
+def claims(run: LiveRun, ds, short) -> list[Finding]:
     """Every statement chapter 2 makes about its data: the live models ``run`` (:func:`train_live` with
-    the chapter's settings), the book's sweep ``ds`` and the runs at the paper's protocol ``paper``
+    the chapter's settings), the runs at the paper's protocol ``ds`` and at the short protocol ``short``
     (:func:`load`)."""
     a1 = pick_alpha(ds, 1.0)
     return (
         check_live(run)
         + check_norms(norm_table(ds, alpha=a1, m=100))
-        + check_plateaus(ds, paper, alpha=a1)
-        + check_transition(ds, paper)
-        + check_kept(kept_table(ds, paper), paper)
+        + check_plateaus(ds, alpha=a1)
+        + check_transition(ds, short)
+        + check_kept(kept_table(short, ds), ds)
     )
