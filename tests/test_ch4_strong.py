@@ -15,7 +15,7 @@ from superscale import catalog, checks, exponents
 from superscale.chapters import ch4_strong as ch4
 from superscale.chapters import ch4_strong_checks as c4
 from superscale.chapters import ch4_strong_figures as figs
-from superscale.paper import PAPER_DENSITY_ALPHA_M, PAPER_FIG1_LOSS
+from superscale.paper import PAPER_DENSITY_ALPHA_M, PAPER_FIG1_LOSS, PAPER_REGIONS
 from superscale.training import PROTOCOLS
 
 
@@ -46,7 +46,18 @@ def test_every_claim_of_chapter_4_holds_on_the_committed_data(book):
     assert not _failed(findings), "\n".join(map(str, _failed(findings)))
     assert len(findings) >= 100  # every section contributes: a check that returned nothing would show here
     names = " ".join(f.claim for f in findings)
-    for part in ("book protocol", "α = 2", "second seed", "skewed", "E = 7.49", "256 × 20 000", "weak runs"):
+    for part in (
+        "short protocol",
+        "α = 2",
+        "second seed",
+        "skewed",
+        "E = 7.49",
+        "256 × 20 000",
+        "weak runs",
+        "Figure 4.6",
+        "R²",
+        "93 %",
+    ):
         assert part in names, part
     assert checks.require(findings, quiet=True) == findings
 
@@ -114,22 +125,23 @@ def test_a_worse_large_model_run_breaks_the_claims_about_it(book):
     assert "256 × 20 000 is never worse than 128 × 6 000" in claims
 
 
-def test_the_book_protocol_claim_fails_when_strong_and_weak_meet(book):
-    small = book["small"].copy(deep=True)
-    weak = small["gamma"] >= 0.33
-    w = small["m"].values.astype(float)
-    steep = xr.DataArray(w**-1.0, coords={"m": small["m"]}, dims="m")
-    small["final_loss"] = xr.where(weak, steep, small["final_loss"]).transpose(
-        *book["small"]["final_loss"].dims
+def test_a_longer_short_run_breaks_the_claims_of_figure_4_3(book):
+    """The short protocol's losses replaced by the paper protocol's: the gap the text describes is gone."""
+    short = book["small"].copy(deep=True)
+    short["final_loss"] = book["paper"]["final_loss"].transpose(*short["final_loss"].dims)
+    bad = [f.claim for f in _failed(c4.check_short_protocol(short, book["paper"]))]
+    assert "short protocol, α = 2: α_m 0.91–1.02" in bad
+    assert "short protocol, α = 2: losses 9 times higher (median)" in bad
+
+
+def test_the_table_4_1_claims_fail_when_decay_represents_more(book):
+    paper = book["paper"].copy(deep=True)
+    paper["phi_half"] = xr.where(paper["gamma"] > 0, 0.5, paper["phi_half"]).transpose(
+        *book["paper"]["phi_half"].dims
     )
-    bad = _failed(c4.check_book_protocol(small))
-    assert [f.claim for f in bad] == [
-        "for α ≤ 1 strong superposition scales much faster than weak (γ ≥ 0.33)"
-    ]
-    assert (
-        "smallest strong α_m minus the largest weak one is" in bad[0].message
-        and "below 0.40" in bad[0].message
-    )
+    bad = _failed(c4.check_represented(paper))
+    assert [f.claim for f in bad] == ["γ ≥ 0.11: at most 17 % on average"]
+    assert "the largest mean φ_1/2 is 0.50" in bad[0].message
 
 
 # ------------------------------------------------------------------------------------------------
@@ -154,16 +166,42 @@ def test_tables_of_the_small_grid(book):
 
 
 def test_phase_maps_and_region_table(book):
-    maps = ch4.phase_maps(book["small"], book["paper"])
-    assert list(maps.alpha_m) == [ch4.BOOK, ch4.PAPER]
+    maps = ch4.phase_maps(book["paper"], book["small"])
+    assert list(maps.alpha_m) == [ch4.PAPER, ch4.BOOK]
     assert maps.alpha_m[ch4.PAPER].shape == (10, 17)
+    assert list(ch4.phase_maps(book["paper"]).alpha_m) == [ch4.PAPER]
     tab = ch4.region_table(maps)
     assert tab.index.names == ["protocol", "region"] and len(tab) == 6
     assert (tab["alpha_m min"] <= tab["alpha_m mean"]).all() and (
         tab["alpha_m mean"] <= tab["alpha_m max"]
     ).all()
-    weak = ch4.least_ambiguous_weak(book["small"], k=9)
+    weak = ch4.least_ambiguous_weak(book["paper"], k=9)
     assert len(weak) == 9 and all(g > 0 for g, _ in weak)
+
+
+def test_the_chapter_figures_draw_the_paper_protocol(book):
+    """Figures 4.1-4.8 are built from the paper-protocol data, with few enough curves to read."""
+    paper = book["paper"]
+    assert ch4.summary(paper).endswith("the paper's own training")
+    assert "80 times fewer samples" in ch4.summary(book["small"])
+    f1 = ch4.strong_loss_figure(paper, over="alpha")
+    shown = [t for t in f1.data if t.visible and t.showlegend is not False]
+    assert len(shown) == 5 and f1.layout.legend.orientation == "h"
+    f2 = ch4.strong_loss_figure(paper, over="gamma")
+    assert sum(bool(t.visible) and t.showlegend is not False for t in f2.data) == 9  # every other α
+    f3 = ch4.protocol_figure(book["small"], paper)
+    visible = [t for t in f3.data if t.visible and t.showlegend is not False]
+    assert len(visible) == 6 and f3.layout.sliders[0].active == 16  # starts at α = 2
+    assert "α<sub>m</sub> = 1.81" in " ".join(t.name for t in visible)
+    f4 = ch4.phase_figure(ch4.phase_maps(paper))
+    assert not f4.layout.annotations and len(f4.layout.shapes) == 3
+    assert [t.name.split(":")[0] for t in f4.data[1:]] == [r.name for r in PAPER_REGIONS]
+    f6 = ch4.alpha_m_figure(paper, ch4.least_ambiguous_weak(paper))
+    strong = [t for t in f6.data if t.name and t.name.startswith("γ =")]
+    assert len(strong) == 3 and all(t.marker.color != "white" and t.marker.symbol == "circle" for t in strong)
+    t = ch4.density_check(book["dcheck"], e1=paper)
+    f7 = ch4.density_figure(t)
+    assert list(f7.data[0].x) == sorted(t.index.get_level_values("E").unique())
 
 
 def test_strong_overlap_is_the_median_of_m_times_the_mean_squared_overlap():
@@ -279,17 +317,6 @@ def test_density_check_recovers_exponent_proportional_loss_and_adds_e1():
         ch4.density_check(dens, e1=e1.assign_coords(gamma=[-1.0, 0.5]))
 
 
-def test_density_tables_of_the_book(book):
-    dens = book["dens"]
-    tab = ch4.density_table(dens)
-    assert list(tab.index) == [1.0, 2.62, 4.24, 5.86, 7.49]
-    assert tab["paper (Fig. 14b)"].iloc[0] == "1.12 ± 0.06"
-    lin = ch4.density_linearity(dens)
-    assert len(lin) == int((dens["gamma"] < 0).sum()) and (lin["R^2 of a line in E"] <= 1).all()
-    few = ch4.density_linearity(dens.isel(E=[0, -1]))
-    assert few.empty  # a line through two densities says nothing
-
-
 # ------------------------------------------------------------------------------------------------
 # the figure builders (moved from superscale.figures; these tests were in tests/test_phase.py)
 # ------------------------------------------------------------------------------------------------
@@ -305,6 +332,8 @@ def test_strong_loss_slider_figure_over_alpha_and_gamma():
     assert "α<sub>m</sub> =" in fig.data[0].name
     fig = figs.strong_loss_slider_figure(WIDTHS, L[neg], GAMMAS[neg], ALPHAS, over="gamma", se=0.01 * L[neg])
     assert len(fig.layout.sliders[0].steps) == neg.sum()
+    fig = figs.strong_loss_slider_figure(WIDTHS, L[neg], GAMMAS[neg], ALPHAS, over="gamma", curves=[0, 2])
+    assert len(fig.data) == neg.sum() * 2 * 2
     with pytest.raises(ValueError, match="over"):
         figs.strong_loss_slider_figure(WIDTHS, L[neg], GAMMAS[neg], ALPHAS, over="m")
     with pytest.raises(ValueError, match="loss must have shape"):
@@ -314,10 +343,10 @@ def test_strong_loss_slider_figure_over_alpha_and_gamma():
 def test_phase_heatmap_and_alpha_m_figures():
     grid = exponents.fit_exponent_grid(synthetic_grid(noise=0.05), WIDTHS)
     fig = figs.phase_heatmap_figure(grid.exponent, GAMMAS, ALPHAS, se=grid.se, zmin=0, zmax=2.4)
-    assert len(fig.layout.shapes) == 3
+    assert len(fig.layout.shapes) == 3 and len(fig.data) == 1 + 3  # the heat map, a legend line per region
     assert fig.data[0].z.shape == (ALPHAS.size, GAMMAS.size)
     fig = figs.phase_heatmap_figure(grid.r2, GAMMAS, ALPHAS, what="R²", regions=())
-    assert len(fig.layout.shapes) == 0
+    assert len(fig.layout.shapes) == 0 and len(fig.data) == 1
     with pytest.raises(ValueError, match="values must have shape"):
         figs.phase_heatmap_figure(grid.exponent.T, GAMMAS, ALPHAS)
     part = grid.exponent.copy()
@@ -325,11 +354,11 @@ def test_phase_heatmap_and_alpha_m_figures():
     fig = figs.phase_heatmap_slider_figure(
         {"all": grid.exponent, "part": part}, GAMMAS, ALPHAS, se={"all": grid.se}, zmin=0, zmax=2.4
     )
-    assert len(fig.data) == 2 and [d.visible for d in fig.data] == [True, False]
+    assert len(fig.data) == 8 and [d.visible for d in fig.data] == [True] * 4 + [False] * 4
     assert [s.label for s in fig.layout.sliders[0].steps] == ["all", "part"]
-    assert fig.layout.sliders[0].steps[1].args[0]["visible"] == [False, True]
-    assert np.isnan(fig.data[1].z[0, 0]) and fig.data[1].z[-1, 0] == pytest.approx(grid.exponent[0, -1])
-    assert fig.data[0].customdata is not None and fig.data[1].customdata is None
+    assert fig.layout.sliders[0].steps[1].args[0]["visible"] == [False] * 4 + [True] * 4
+    assert np.isnan(fig.data[4].z[0, 0]) and fig.data[4].z[-1, 0] == pytest.approx(grid.exponent[0, -1])
+    assert fig.data[0].customdata is not None and fig.data[4].customdata is None
     assert len(fig.layout.shapes) == 3
     with pytest.raises(ValueError, match="maps must hold"):
         figs.phase_heatmap_slider_figure({}, GAMMAS, ALPHAS)
@@ -343,6 +372,7 @@ def test_phase_heatmap_and_alpha_m_figures():
     fig = figs.alpha_m_vs_alpha_figure(ALPHAS, series, other=other, other_label="paper's protocol")
     assert len(fig.data) == 4 + 2 * len(series)
     assert fig.data[-1].name.endswith("paper's protocol") and len(fig.data[-1].x) == sub.size
+    assert fig.data[-1].marker.symbol == "square" and fig.data[-1].marker.color != "white"  # solid, visible
     with pytest.raises(ValueError, match="three arrays of one shape"):
         figs.alpha_m_vs_alpha_figure(ALPHAS, series, other={-1.0: (sub, sub[:-1], sub)})
 
@@ -371,6 +401,17 @@ def test_density_and_large_model_figures():
     assert len(fig2.data) == len(fig.data) + 1
     extra = [t for t in fig2.data if t.name and "128 × 6000" in t.name]
     assert len(extra) == 1 and list(extra[0].x) == list(w[:5]) and extra[0].xaxis == "x2"
+
+
+def test_protocol_compare_figure():
+    L = synthetic_grid(noise=0.0)
+    neg = GAMMAS < 0
+    fig = figs.protocol_compare_figure(WIDTHS, ALPHAS, GAMMAS[neg], L[neg], 2 * L[neg], active=1)
+    assert len(fig.layout.sliders[0].steps) == ALPHAS.size and fig.layout.sliders[0].active == 1
+    assert len(fig.data) == ALPHAS.size * neg.sum() * 4
+    assert [t.marker.symbol for t in fig.data[:4:2]] == ["circle", "circle-open"]
+    with pytest.raises(ValueError, match="short_loss must have shape"):
+        figs.protocol_compare_figure(WIDTHS, ALPHAS, GAMMAS[neg], L[neg], L)
 
 
 def test_loss_width_figure():

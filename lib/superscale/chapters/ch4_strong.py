@@ -5,25 +5,23 @@ Data sets (:mod:`superscale.catalog`): ``short-small`` (the small grid at the bo
 settings), ``short-density`` and ``paper-density-strong`` (the activation-density sweep at both
 protocols), ``large-batch256`` and ``short-large`` (the large model, n = 10240, on a CPU).
 
-Figures and tables, and the function that makes each:
+Figures and tables, and the function that makes each (all at the paper's protocol unless named):
 
 - Table 4.1, represented fraction per γ: :func:`represented_table`
 - Figures 4.1 and 4.2, loss against width in strong superposition: :func:`strong_loss_figure`
 - Table 4.2, strong α_m at seven α beside the paper's Fig. 5e: :func:`strong_exponent_table`
   (numbers: :func:`strong_exponents`)
-- Table 4.3, the strong runs at both protocols: :func:`protocol_rows`; Figure 4.3:
-  :func:`superscale.figures.protocol_check_figure` (shared with chapter 3)
+- Figure 4.3, the paper's protocol against the short one: :func:`protocol_figure`
 - Figures 4.4 and 4.5, α_m and R² over (γ, α): :func:`phase_maps`, :func:`phase_figure`, :func:`r2_figure`
-- Table 4.4, α_m per region of the paper's Fig. 9b: :func:`region_table`
 - Figure 4.6, α_m against α: :func:`alpha_m_figure` (weak points: :func:`least_ambiguous_weak`)
-- Figure 4.7, activation density at the book's protocol: :func:`density_figure`
-- Table 4.5, α_m per density and how the loss grows with E: :func:`density_table`, :func:`density_linearity`
-- Table 4.6, the density sweep at the paper's protocol: :func:`density_check_table`
-  (numbers: :func:`density_check`)
+- Figure 4.7, activation density: :func:`density_figure` (numbers: :func:`density_check`)
 - Figure 4.8, the large toy model: :func:`large_figure` (runs: :func:`load_large`, :func:`large_runs`)
-- Tables 4.7 and 4.8, the large model's exponents and losses against the paper's:
-  :func:`large_exponent_table`, :func:`large_ratio_table` (numbers: :func:`large_loss_ratios`)
 - Live version (widgets): :func:`live_explorer`
+
+In the reproduction notes: Table 4.3, both protocols at every α: :func:`protocol_rows`; Table 4.4, α_m
+per region of the paper's Fig. 9b: :func:`region_table`; Table 4.5, the density sweep:
+:func:`density_check_table`; Tables 4.6 and 4.7, the large model's exponents and losses against the
+paper's: :func:`large_exponent_table`, :func:`large_ratio_table` (numbers: :func:`large_loss_ratios`).
 
 The chapter is three files, each kept short: this one (load, compute, tables, and the figure functions
 above); :mod:`superscale.chapters.ch4_strong_figures`, the plotly builders those figure functions pass
@@ -34,7 +32,7 @@ module, never the other way round.
 
 Shared with chapter 3 and imported from where they live: :func:`superscale.exponents.exponent_table`,
 :func:`superscale.exponents.exponent_maps`, :func:`superscale.analysis.protocol_check`,
-:func:`superscale.analysis.protocol_summary`, :func:`superscale.exponents.fit_exponent_grid`.
+:func:`superscale.exponents.fit_exponent_grid`.
 """
 
 from __future__ import annotations
@@ -64,13 +62,15 @@ from ..paper import (
 )
 from . import ch4_strong_figures as figs
 
+#: The sweep dimensions and their symbols, as :func:`summary` names them.
+DIM_SYMBOLS = (("alpha", "α"), ("E", "E"), ("gamma", "γ"), ("m", "widths"))
 #: The axes order of every (γ, α, m) array of this chapter.
 ORDER = ("gamma", "alpha", "m")
 #: The α of Table 4.2.
 SHOW_ALPHAS = (0.0, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0)
-#: The two protocols of Figures 4.4-4.5 and Table 4.4, as the slider names them.
-BOOK, PAPER = "book's CPU protocol", "paper's protocol (where trained)"
-#: The width at which Tables 4.5-4.6 and Figure 4.7 show the loss.
+#: The two protocols of Table 4.4, as it names them.
+BOOK, PAPER = "short protocol", "paper's protocol"
+#: The width at which Figure 4.7 and Table 4.5 show the loss.
 DENSITY_WIDTH = 63
 #: The large-model data sets, the longer protocol first.
 LARGE_SETS = ("large-batch256", "short-large")
@@ -84,10 +84,24 @@ LAWS = ("exponential", "power", "linear")
 
 
 def summary(ds: xr.Dataset) -> str:
-    """One sentence on the data set ``ds`` and how its protocol differs from the paper's (chapter 4)."""
-    text = analysis.protocol_summary(ds)
-    loaded = ds.attrs.get("loaded_from", "")
-    return text.replace(f"{loaded}.nc", loaded) if loaded.endswith(".nc") else text
+    """One sentence for the reader: which data set, how many models, and how its training compares with
+    the paper's (batch 2048 × 20 000 steps) (chapter 4)."""
+    from ..training import PROTOCOLS
+
+    a = ds.attrs
+    dims = " × ".join(f"{ds.sizes[d]} {sym}" for d, sym in DIM_SYMBOLS if d in ds.sizes and ds.sizes[d] > 1)
+    done = int(np.asarray(ds["completed"]).sum()) if "completed" in ds else -1
+    ref = PROTOCOLS["paper-small"]
+    batch, steps = int(a["batch"]), int(a["steps"])
+    if (batch, steps) == (int(ref.batch), int(ref.steps)):
+        how = "the paper's own training"
+    else:
+        k = ref.batch * ref.steps / (batch * steps)
+        how = f"{k:.0f} times fewer samples per model than the paper's"
+    return (
+        f"{a.get('dataset', '?')}: {done} models ({dims}; n = {int(a['n'])}), trained with batch {batch} "
+        f"for {steps:,} steps: {how}".replace(f"{steps:,}", f"{steps:,}".replace(",", "\u2009"))
+    )
 
 
 def values(ds: xr.Dataset, var: str = "final_loss") -> np.ndarray:
@@ -121,8 +135,11 @@ def represented_table(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def strong_loss_figure(ds: xr.Dataset, over: str = "alpha") -> go.Figure:
-    """Figures 4.1 (``over="alpha"``) and 4.2 (``over="gamma"``): loss against width for γ < 0 (chapter 4)."""
+    """Figures 4.1 (``over="alpha"``) and 4.2 (``over="gamma"``): loss against width for γ < 0 (chapter 4).
+
+    Figure 4.2 draws every other α (0, 0.25, …, 2), so that nine curves stay readable."""
     strong = ds["gamma"].values < 0
+    every_other = list(range(0, ds.sizes["alpha"], 2)) if over == "gamma" else None
     return figs.strong_loss_slider_figure(
         ds["m"].values,
         values(ds)[strong],
@@ -130,6 +147,23 @@ def strong_loss_figure(ds: xr.Dataset, over: str = "alpha") -> go.Figure:
         ds["alpha"].values,
         over=over,
         se=values(ds, "final_loss_se")[strong],
+        curves=every_other,
+    )
+
+
+def protocol_figure(short: xr.Dataset, paper: xr.Dataset, active_alpha: float = 2.0) -> go.Figure:
+    """Figure 4.3: the paper's three strong γ of Fig. 5e trained two ways, the paper's protocol and the
+    short one, with a slider over α (chapter 4)."""
+    rows, alphas = strong_rows(paper), paper["alpha"].values
+    gammas = paper["gamma"].values[rows]
+    sh = short.sel(gamma=gammas, alpha=alphas, m=paper["m"].values, method="nearest")
+    return figs.protocol_compare_figure(
+        paper["m"].values,
+        alphas,
+        gammas,
+        values(paper)[rows],
+        values(sh),
+        active=int(np.argmin(np.abs(alphas - active_alpha))),
     )
 
 
@@ -165,7 +199,9 @@ def strong_exponent_table(ds: xr.Dataset) -> pd.DataFrame:
 def protocol_rows(small: xr.Dataset, paper: xr.Dataset) -> pd.DataFrame:
     """Table 4.3: the strong rows of :func:`superscale.analysis.protocol_check` (chapter 4)."""
     t = analysis.protocol_check(small, paper)
-    return t[t.index.get_level_values("quantity").str.startswith("strong")]
+    t = t[t.index.get_level_values("quantity").str.startswith("strong")]
+    t = t.rename(columns={"book CPU protocol": "short protocol"})
+    return t.rename(index=lambda q: q.replace("book protocol", "short protocol"), level="quantity")
 
 
 def strong_overlap(ds: xr.Dataset) -> pd.Series:
@@ -192,35 +228,34 @@ class PhaseMaps:
     r2: dict
 
 
-def phase_maps(small: xr.Dataset, paper: xr.Dataset) -> PhaseMaps:
-    """The fitted exponents of ``small`` (book's protocol) and of ``paper`` on the same grid, blank where
-    ``paper`` did not train a cell (chapter 4)."""
-    grid, gammas, alphas = fit_grid(small), small["gamma"].values, small["alpha"].values
-    pm = exponents.exponent_maps(exponents.exponent_table(paper), gammas, alphas)
-    return PhaseMaps(
-        gammas,
-        alphas,
-        {BOOK: grid.exponent, PAPER: pm["alpha_m"]},
-        {BOOK: grid.se, PAPER: pm["se"]},
-        {BOOK: grid.r2, PAPER: pm["r2"]},
-    )
+def phase_maps(paper: xr.Dataset, short: xr.Dataset | None = None) -> PhaseMaps:
+    """The fitted exponents over (γ, α) of ``paper`` (the paper's protocol) and, when given, of ``short``
+    (the short protocol) on the same γ and α, NaN where a cell was not trained (chapter 4)."""
+    gammas, alphas = paper["gamma"].values, paper["alpha"].values
+    out = PhaseMaps(gammas, alphas, {}, {}, {})
+    for label, ds in ((PAPER, paper), (BOOK, short)):
+        if ds is None:
+            continue
+        pm = exponents.exponent_maps(exponents.exponent_table(ds), gammas, alphas)
+        out.alpha_m[label], out.se[label], out.r2[label] = pm["alpha_m"], pm["se"], pm["r2"]
+    return out
 
 
 def phase_figure(maps: PhaseMaps) -> go.Figure:
-    """Figure 4.4: α_m over (γ, α) with the paper's regions, a slider over the protocols (chapter 4)."""
-    fig = figs.phase_heatmap_slider_figure(
-        maps.alpha_m, maps.gammas, maps.alphas, se=maps.se, zmin=0, zmax=2.4
+    """Figure 4.4: α_m over (γ, α) at the paper's protocol, with the paper's regions (chapter 4)."""
+    fig = figs.phase_heatmap_figure(
+        maps.alpha_m[PAPER], maps.gammas, maps.alphas, se=maps.se[PAPER], zmin=0, zmax=2.4
     )
-    fig.update_layout(title_text="Fitted α<sub>m</sub> over weight decay γ and frequency exponent α")
+    fig.update_layout(title_text="Fitted α<sub>m</sub> over γ and α")
     return fig
 
 
 def r2_figure(maps: PhaseMaps) -> go.Figure:
     """Figure 4.5: R² of the same fits (chapter 4)."""
-    fig = figs.phase_heatmap_slider_figure(
-        maps.r2, maps.gammas, maps.alphas, what="R²", zmin=0, zmax=1, colorscale="Greys_r"
+    fig = figs.phase_heatmap_figure(
+        maps.r2[PAPER], maps.gammas, maps.alphas, what="R²", zmin=0, zmax=1, colorscale="Greys_r"
     )
-    fig.update_layout(title_text="R² of the power-law fits")
+    fig.update_layout(title_text="R² of the power-law fits over γ and α")
     return fig
 
 
@@ -302,29 +337,20 @@ def least_ambiguous_weak(ds: xr.Dataset, k: int = 9) -> list[tuple[float, float]
     return least_ambiguous(values(ds, "ambiguity"), ds["gamma"].values, ds["alpha"].values, k=k)
 
 
-def alpha_m_figure(small: xr.Dataset, paper: xr.Dataset, weak: list[tuple[float, float]]) -> go.Figure:
-    """Figure 4.6: α_m against α for the paper's three strong γ at both protocols, and the weak runs
-    ``weak`` (from :func:`least_ambiguous_weak`) (chapter 4)."""
-    grid, gammas, alphas = fit_grid(small), list(small["gamma"].values), list(small["alpha"].values)
-    series = {float(gammas[i]): (grid.exponent[i], grid.se[i]) for i in strong_rows(small)}
-    ct = exponents.exponent_table(paper).dropna(subset=["alpha_m"]).sort_values("alpha")
-    other = {}
-    for g in PAPER_STRONG_GAMMAS:
-        t = ct[ct["gamma"].round(2) == round(g, 2)]
-        other[float(t["gamma"].iloc[0])] = (
-            t["alpha"].to_numpy(),
-            t["alpha_m"].to_numpy(),
-            t["se"].to_numpy(),
-        )
-    fig = figs.alpha_m_vs_alpha_figure(alphas, series, other=other, other_label="paper's protocol")
+def alpha_m_figure(paper: xr.Dataset, weak: list[tuple[float, float]]) -> go.Figure:
+    """Figure 4.6: α_m against α for the paper's three strong γ at the paper's protocol, and the weak
+    runs ``weak`` (from :func:`least_ambiguous_weak`) (chapter 4)."""
+    grid, gammas, alphas = fit_grid(paper), list(paper["gamma"].values), list(paper["alpha"].values)
+    series = {float(gammas[i]): (grid.exponent[i], grid.se[i]) for i in strong_rows(paper)}
+    fig = figs.alpha_m_vs_alpha_figure(alphas, series)
     ij = [(gammas.index(g), alphas.index(a)) for g, a in weak]
     fig.add_scatter(
         x=[a for _, a in weak],
         y=[grid.exponent[i, j] for i, j in ij],
         mode="markers",
-        name=f"weak: {len(weak)} least ambiguous runs",
+        name=f"weak: the {len(weak)} runs closest to no superposition",
         text=[f"γ = {g:+.2f}" for g, _ in weak],
-        marker=dict(symbol="diamond", size=9, color="#e6a700", line=dict(width=0.5, color="#333")),
+        marker=dict(symbol="diamond", size=10, color="#e6a700", line=dict(width=1, color="#222")),
         error_y=dict(type="data", array=[grid.se[i, j] for i, j in ij], thickness=1, width=2),
     )
     fig.update_layout(title_text="Model exponent α<sub>m</sub> against frequency exponent α")
@@ -332,57 +358,17 @@ def alpha_m_figure(small: xr.Dataset, paper: xr.Dataset, weak: list[tuple[float,
 
 
 # ------------------------------------------------------------------------------------------------
-# Activation density (Figure 4.7, Tables 4.5-4.6)
+# Activation density (Figure 4.7, Table 4.5)
 # ------------------------------------------------------------------------------------------------
 
 
-def density_fit(dens: xr.Dataset) -> tuple[np.ndarray, np.ndarray, exponents.ExponentGrid]:
-    """The trained densities E, the losses over (γ, E, m) and their α_m fits of a density sweep (chapter 4)."""
-    loss = dens["final_loss"].transpose("gamma", "E", "m").values
-    return dens["E"].values, loss, exponents.fit_exponent_grid(loss, dens["m"].values)
-
-
-def density_figure(dens: xr.Dataset, width: int = DENSITY_WIDTH) -> go.Figure:
-    """Figure 4.7: loss against E at one width and α_m against E, for γ < 0 (chapter 4)."""
-    Es, loss, grid = density_fit(dens)
-    g = dens["gamma"].values
-    sg, k = g < 0, list(dens["m"].values).index(width)
-    fig = figs.density_figure(Es, loss[sg][:, :, k], g[sg], width, grid.exponent[sg], grid.se[sg])
-    fig.update_layout(title_text="Activation density E: loss (left) and fitted α<sub>m</sub> (right), γ < 0")
+def density_figure(t: pd.DataFrame, width: int = DENSITY_WIDTH) -> go.Figure:
+    """Figure 4.7: loss against E at one width and α_m against E, from :func:`density_check` (the
+    paper's protocol; every density it holds) (chapter 4)."""
+    am, se, loss = (t[c].unstack("E") for c in ("alpha_m", "se", "loss"))
+    fig = figs.density_figure(am.columns.values, loss.values, am.index.values, width, am.values, se.values)
+    fig.update_layout(title_text="Activation density E at the paper's protocol")
     return fig
-
-
-def density_table(dens: xr.Dataset) -> pd.DataFrame:
-    """Table 4.5 (top) as shown: α_m ± se at the paper's five densities for each γ < 0 (chapter 4)."""
-    Es, _, grid = density_fit(dens)
-    g = dens["gamma"].values
-    pe = np.array(DENSITY_PAPER_E)
-    idx = [int(np.argmin(np.abs(Es - e))) for e in pe]
-    ok = [abs(Es[k] - e) < 0.05 for k, e in zip(idx, pe, strict=True)]
-    tab = pd.DataFrame({"E": pe.round(2)})
-    for i in np.flatnonzero(g < 0):
-        tab[f"gamma = {g[i]:+.2f}"] = [
-            f"{grid.exponent[i, k]:.2f} ± {grid.se[i, k]:.2f}" if o else "not trained"
-            for k, o in zip(idx, ok, strict=True)
-        ]
-    tab["paper (Fig. 14b)"] = [f"{v:.2f} ± {s:.2f}" for v, s in PAPER_DENSITY_ALPHA_M]
-    return tab.set_index("E")
-
-
-def density_linearity(dens: xr.Dataset, width: int = DENSITY_WIDTH) -> pd.DataFrame:
-    """Table 4.5 (bottom): for each γ < 0, the loss at ``width`` at the largest E over the smallest, and R²
-    of a straight line in E; empty with fewer than 3 densities (chapter 4)."""
-    Es, loss, _ = density_fit(dens)
-    g, k = dens["gamma"].values, list(dens["m"].values).index(width)
-    rows = []
-    for i in np.flatnonzero(g < 0) if Es.size >= 3 else []:
-        y = loss[i, :, k]
-        c = np.polyfit(Es, y, 1)
-        r2 = 1 - np.sum((np.polyval(c, Es) - y) ** 2) / np.sum((y - y.mean()) ** 2)
-        rows.append(
-            {"gamma": g[i], f"L(E={Es[-1]:.2f}) / L(E={Es[0]:.2f})": y[-1] / y[0], "R^2 of a line in E": r2}
-        )
-    return pd.DataFrame(rows)
 
 
 def nearest(grid_values, v: float) -> float:
@@ -474,7 +460,7 @@ def density_check(
 
 
 def density_check_table(t: pd.DataFrame) -> pd.DataFrame:
-    """Table 4.6 as shown, from :func:`density_check` (chapter 4)."""
+    """Table 4.5 as shown, from :func:`density_check` (chapter 4)."""
     paper_col = [
         f"{v:.2f} ± {s:.2f}" if np.isfinite(v) else "—"
         for v, s in zip(t.paper_alpha_m, t.paper_se, strict=True)
@@ -495,7 +481,7 @@ def density_check_table(t: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------
-# The large toy model, n = 10240 (Figure 4.8, Tables 4.7-4.8)
+# The large toy model, n = 10240 (Figure 4.8, Tables 4.6-4.7)
 # ------------------------------------------------------------------------------------------------
 
 
@@ -593,7 +579,7 @@ def large_figure(runs: dict, sweeps: dict) -> go.Figure:
 
 
 def large_exponent_table(runs: dict) -> pd.DataFrame:
-    """Table 4.7: α_m of the large model for each run beside the paper's (chapter 4).
+    """Table 4.6: α_m of the large model for each run beside the paper's (chapter 4).
 
     One row per (law, regime, run): the widths trained, α_m ± se and R² over the paper's fit range,
     α_m over all trained widths, the paper's published α_m (strong runs; m = 8…1024) and α_m fitted
@@ -661,7 +647,7 @@ def large_loss_ratios(runs: dict, regime: str = "strong") -> pd.DataFrame:
 
 
 def large_ratio_table(runs: dict) -> pd.DataFrame:
-    """Table 4.8: :func:`large_loss_ratios` for the strong and the weak runs, widths no run trained left out."""
+    """Table 4.7: :func:`large_loss_ratios` for the strong and the weak runs, widths no run trained left out."""
     ratios = pd.concat({regime: large_loss_ratios(runs, regime) for regime in ("strong", "weak")})
     return ratios.dropna(axis=1, how="all")
 

@@ -1,5 +1,6 @@
 """Chapter 4's figure builders (moved from :mod:`superscale.figures`): the plotly figures behind
-Figures 4.1-4.2 (:func:`strong_loss_slider_figure`), 4.4-4.5 (:func:`phase_heatmap_slider_figure`), 4.6
+Figures 4.1-4.2 (:func:`strong_loss_slider_figure`), 4.3 (:func:`protocol_compare_figure`), 4.4-4.5
+(:func:`phase_heatmap_figure`; :func:`phase_heatmap_slider_figure` sets several maps behind a slider), 4.6
 (:func:`alpha_m_vs_alpha_figure`), 4.7 (:func:`density_figure`), 4.8 (:func:`large_model_figure`) and the
 live version (:func:`loss_width_figure`). :mod:`superscale.chapters.ch4_strong` calls them with the
 chapter's data; the shared figure layer (renderer, slider, colours) is :mod:`superscale.figures`.
@@ -24,10 +25,25 @@ from ..paper import DENSITY_PAPER_E, PAPER_DENSITY_ALPHA_M, PAPER_FIG1_LOSS, PAP
 from ..theory import weak_loss
 
 
-def _fit_label(exponent: float, se: float, r2: float) -> str:
+def _fit_label(exponent: float, se: float, r2: float | None = None) -> str:
     if not np.isfinite(exponent):
         return "no fit"
-    return f"α<sub>m</sub> = {exponent:.2f} ± {se:.2f}, R² = {r2:.3f}"
+    tail = "" if r2 is None else f", R² = {r2:.3f}"
+    return f"α<sub>m</sub> = {exponent:.2f} ± {se:.2f}{tail}"
+
+
+#: A legend below the plot, in rows: keeps the plot area wide on a narrow screen (chapter 4).
+LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.2, x=0, font=dict(size=11))
+#: Margins that leave a narrow screen most of its width for the plot (chapter 4).
+MARGIN = dict(l=60, r=20, t=60, b=40)
+
+
+def _slider_on_top(fig):
+    """Move a figure's slider above the plot (under the title), so the legend can sit below the plot."""
+    fig.update_layout(margin=dict(l=60, r=20, t=150, b=40), title=dict(y=0.98, yanchor="top"))
+    fig.layout.sliders[0].update(y=1.0, yanchor="bottom", pad=dict(t=0, b=10), len=1.0, x=0)
+    fig.layout.sliders[0].currentvalue.update(offset=4)
+    return fig
 
 
 def strong_loss_slider_figure(
@@ -40,13 +56,16 @@ def strong_loss_slider_figure(
     se=None,
     min_width: float | None = None,
     active: int | None = None,
+    curves=None,
 ):
     """Chapter 4: loss against width with fitted power laws and a built-in slider over α or over γ.
 
     ``loss`` (and optional ``se``) have shape (len(gammas), len(alphas), len(widths)). With
     ``over="alpha"`` each slider step is one α and shows one curve per γ; with ``over="gamma"``
     each step is one γ and shows one curve per α. Legend entries carry α_m ± standard error and R²
-    of the fit (widths ≥ ``min_width``).
+    of the fit (widths ≥ ``min_width``). ``curves`` optionally lists the indices (into ``alphas``
+    with ``over="gamma"``, into ``gammas`` with ``over="alpha"``) of the curves drawn at each step;
+    default all. The legend sits below the plot.
     """
     import plotly.graph_objects as go
 
@@ -68,7 +87,7 @@ def strong_loss_slider_figure(
         y = L[i, j]
         ok = keep & np.isfinite(y) & (y > 0)
         fit = fit_power_law(w[ok], y[ok]) if ok.sum() >= 3 else None
-        lab = _fit_label(fit.exponent, fit.exponent_se, fit.r2) if fit else "no fit"
+        lab = _fit_label(fit.exponent, fit.exponent_se) if fit else "no fit"
         return loss_width_traces(
             w,
             y,
@@ -82,10 +101,10 @@ def strong_loss_slider_figure(
     if over == "alpha":
         steps = list(range(a.size))
 
+        shown = range(g.size) if curves is None else curves
+
         def traces(j):
-            return [
-                tr for i in range(g.size) for tr in curve(i, j, f"γ = {g[i]:+.2f}", strong_gamma_color(g[i]))
-            ]
+            return [tr for i in shown for tr in curve(i, j, f"γ = {g[i]:+.2f}", strong_gamma_color(g[i]))]
 
         label, prefix = (lambda j: f"{a[j]:g}"), "α = "
         title = lambda j: f"Loss against width at α = {a[j]:g}, one curve per γ"  # noqa: E731
@@ -93,8 +112,10 @@ def strong_loss_slider_figure(
     else:
         steps = list(range(g.size))
 
+        shown = range(a.size) if curves is None else curves
+
         def traces(i):
-            return [tr for j in range(a.size) for tr in curve(i, j, f"α = {a[j]:g}", alpha_color(a[j]))]
+            return [tr for j in shown for tr in curve(i, j, f"α = {a[j]:g}", alpha_color(a[j]))]
 
         label, prefix = (lambda i: f"{g[i]:+.2f}"), "γ = "
         title = lambda i: f"Loss against width at γ = {g[i]:+.2f}, one curve per α"  # noqa: E731
@@ -102,8 +123,8 @@ def strong_loss_slider_figure(
     base = go.Figure()
     base.update_xaxes(type="log", title_text="width m")
     base.update_yaxes(type="log", title_text="loss L")
-    base.update_layout(height=560, legend=dict(font=dict(size=10)), margin=dict(t=60))
-    return slider_figure(
+    base.update_layout(height=680, legend=LEGEND_BELOW)
+    fig = slider_figure(
         steps,
         traces,
         label=label,
@@ -112,15 +133,72 @@ def strong_loss_slider_figure(
         active=default if active is None else active,
         base=base,
     )
+    return _slider_on_top(fig)
+
+
+def protocol_compare_figure(widths, alphas, gammas, paper_loss, short_loss, *, active: int = 0):
+    """Chapter 4: the same strong models at the paper's protocol (filled, dashed fit) and at the short
+    protocol (open, dotted fit), one colour per γ, with a built-in slider over α.
+
+    ``paper_loss`` and ``short_loss`` have shape (len(gammas), len(alphas), len(widths)); each curve's
+    legend entry carries its fitted α_m.
+    """
+    w, a, g = (np.asarray(v, dtype=float) for v in (widths, alphas, gammas))
+    P, S = (np.asarray(v, dtype=float) for v in (paper_loss, short_loss))
+    for nm, arr in (("paper_loss", P), ("short_loss", S)):
+        if arr.shape != (g.size, a.size, w.size):
+            raise ValueError(f"{nm} must have shape {(g.size, a.size, w.size)}, got {arr.shape}")
+
+    def traces(j):
+        out = []
+        for i, gam in enumerate(g):
+            col = strong_gamma_color(gam)
+            for L, what, sym, dash in (
+                (P, "paper's protocol", "circle", "dash"),
+                (S, "short", "circle-open", "dot"),
+            ):
+                f = fit_power_law(w, L[i, j])
+                tr = loss_width_traces(
+                    w,
+                    L[i, j],
+                    name=f"γ = {gam:+.2f}, {what}: α<sub>m</sub> = {f.exponent:.2f}",
+                    color=col,
+                    fit=f,
+                    symbol=sym,
+                )
+                tr[1].line.dash = dash
+                out += tr
+        return out
+
+    import plotly.graph_objects as go
+
+    base = go.Figure()
+    base.update_xaxes(type="log", title_text="width m")
+    base.update_yaxes(type="log", title_text="loss L")
+    base.update_layout(height=680, legend=LEGEND_BELOW)
+    fig = slider_figure(
+        list(range(a.size)),
+        traces,
+        label=lambda j: f"{a[j]:g}",
+        prefix="α = ",
+        title=lambda j: f"The same models, two trainings, α = {a[j]:g}",
+        active=active,
+        base=base,
+    )
+    return _slider_on_top(fig)
 
 
 def _region_shapes(regions, gammas, alphas) -> tuple[list, list]:
+    """The boxes of the paper's regions and, for each, a legend entry (a line of the box's colour):
+    the labels stay off the cells."""
+    import plotly.graph_objects as go
+
     g = np.sort(np.asarray(gammas, dtype=float))
     a = np.sort(np.asarray(alphas, dtype=float))
     dg = float(np.min(np.diff(g))) / 2 if g.size > 1 else 0.1
     da = float(np.min(np.diff(a))) / 2 if a.size > 1 else 0.0625
     shapes, notes = [], []
-    for k, r in enumerate(regions):
+    for r in regions:
         x0, x1 = r.gamma[0] - dg * 0.9, r.gamma[1] + dg * 0.9
         y0, y1 = r.alpha[0] - da * 0.9, r.alpha[1] + da * 0.9
         shapes.append(
@@ -135,14 +213,13 @@ def _region_shapes(regions, gammas, alphas) -> tuple[list, list]:
             )
         )
         notes.append(
-            dict(
-                x=(x0 + x1) / 2,
-                y=y1,
-                yshift=10 + 12 * (k == 2),
-                text=f"<b>{r.name}</b>: " + r.expected.replace("α_m", "α<sub>m</sub>"),
-                showarrow=False,
-                font=dict(color=r.color, size=11),
-                bgcolor="rgba(255,255,255,0.8)",
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                line=dict(color=r.color, width=3),
+                name=f"{r.name}: " + r.expected.replace("α_m", "α<sub>m</sub>"),
+                hoverinfo="skip",
             )
         )
     return shapes, notes
@@ -186,12 +263,19 @@ def phase_heatmap_figure(
             customdata=custom,
             texttemplate="%{z:" + text_format + "}",
             textfont=dict(size=9),
-            colorbar=dict(title=dict(text=what)),
+            colorbar=dict(title=dict(text=what), thickness=12),
             hovertemplate=hover + "<extra></extra>",
         )
     )
     shapes, notes = _region_shapes(PAPER_REGIONS if regions is None else regions, g, a)
-    fig.update_layout(shapes=shapes, annotations=notes, height=620, margin=dict(t=90))
+    for tr in notes:
+        fig.add_trace(tr)
+    fig.update_layout(
+        shapes=shapes,
+        height=680,
+        margin=dict(l=60, r=10, t=60, b=40),
+        legend=dict(orientation="h", yanchor="top", y=-0.14, x=0, font=dict(size=11)),
+    )
     fig.update_xaxes(
         title_text="weight decay γ (negative: growth)", tickvals=g, ticktext=[f"{x:+.2f}" for x in g]
     )
@@ -243,7 +327,7 @@ def phase_heatmap_slider_figure(
     }
     labels = list(maps)
     base = go.Figure(layout=figs[labels[0]].layout)
-    base.update_layout(height=700, margin=dict(t=90, b=40))
+    base.update_layout(height=740)
     return slider_figure(labels, lambda k: list(figs[k].data), prefix=prefix, active=active, base=base)
 
 
@@ -262,7 +346,8 @@ def alpha_m_vs_alpha_figure(
     (default :data:`superscale.paper.PAPER_FIG5E`; ``()`` for none) are drawn as grey bars: the
     range of the paper's strong-regime points at each α, read off its figure. ``other`` maps a γ to
     ``(alphas, exponent, se)`` of a second set of runs (for example the same models trained with the
-    paper's protocol on part of the grid), drawn as open markers labelled with ``other_label``.
+    paper's protocol on part of the grid), drawn as solid squares with a dark outline, labelled with
+    ``other_label``. Every marker is solid, so it shows on the grey bars and in the legend.
     """
     import plotly.graph_objects as go
 
@@ -279,8 +364,8 @@ def alpha_m_vs_alpha_figure(
                 y=hi - lo,
                 base=lo,
                 width=0.06,
-                marker=dict(color="rgba(120,120,120,0.35)"),
-                name="paper, strong γ (read off Fig. 5e)",
+                marker=dict(color="rgba(150,150,150,0.45)", line=dict(width=0)),
+                name="the paper's strong points (range, read off its Fig. 5e)",
                 hovertemplate="α = %{x}<br>paper: %{base:.2f}–%{y:.2f} wide<extra></extra>",
             )
         )
@@ -334,12 +419,13 @@ def alpha_m_vs_alpha_figure(
                     y=e,
                     mode="markers",
                     name=f"γ = {gam:+.2f}{suffix}",
-                    marker=dict(color="white", size=8, symbol="circle-open", line=dict(width=2, color=col))
-                    if hollow
-                    else dict(color=col, size=8, line=dict(width=0.5, color="#333")),
-                    error_y=dict(
-                        type="data", array=s, thickness=1, width=2, **({"color": col} if hollow else {})
+                    marker=dict(
+                        color=col,
+                        size=9 if hollow else 10,
+                        symbol="square" if hollow else "circle",
+                        line=dict(width=1.5 if hollow else 1, color="#222"),
                     ),
+                    error_y=dict(type="data", array=s, thickness=1.2, width=3, color=col),
                     hovertemplate="α = %{x:.3f}<br>α<sub>m</sub> = %{y:.3f}<extra>γ = "
                     + f"{gam:+.2f}{suffix}"
                     + "</extra>",
@@ -347,7 +433,7 @@ def alpha_m_vs_alpha_figure(
             )
     fig.update_xaxes(title_text="frequency exponent α", range=[-0.08, 2.08])
     fig.update_yaxes(title_text="fitted α<sub>m</sub>", rangemode="tozero")
-    fig.update_layout(height=520, legend=dict(font=dict(size=11)))
+    fig.update_layout(height=600, legend=LEGEND_BELOW, margin=MARGIN)
     return fig
 
 
@@ -426,7 +512,7 @@ def density_figure(E, loss, gammas, width: int, exponent, se, *, paper=None, pap
     fig.update_xaxes(title_text="activation density E", row=1, col=2)
     fig.update_yaxes(title_text="loss L", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="α<sub>m</sub>", row=1, col=2)
-    fig.update_layout(height=480, legend=dict(font=dict(size=10)))
+    fig.update_layout(height=560, legend=LEGEND_BELOW, margin=MARGIN)
     return fig
 
 
