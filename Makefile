@@ -68,6 +68,8 @@ $(CHROMIUM):
 browser: $(STAMP) $(CHROMIUM)
 	$(BIN)/python tools/check_html.py --selftest
 	$(BIN)/python tools/check_html.py _build/html
+	$(BIN)/python tools/check_explorer.py --selftest
+	$(BIN)/python tools/check_explorer.py _build/html
 
 # --no-compile: installing torch takes half the time (25 s instead of 53 s here); imports write their .pyc.
 $(COLAB_STAMP): tools/colab/colab-versions.txt tools/colab/google/colab/__init__.py | $(STAMP)
