@@ -33,9 +33,14 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 # plotly.js for the static book, copied from the installed plotly so the versions always match.
+# MathJax 3.2.2 with its fonts, from the pinned PyPI package sphinx-mathjax-offline==0.0.2 (requirements.txt;
+# its static/mathjax is MathJax's es5 folder, file for file the npm package mathjax@3.2.2): the book serves
+# it as _static/mathjax (mathjax_path in _config.yml), so no page asks a CDN. The other combined bundles
+# (SVG output, MathML-only, node) are left out: 10 MB instead of 24 MB.
 vendor: $(STAMP)
 	@mkdir -p _vendor/static
 	@$(BIN)/python -c "import plotly, pathlib, shutil; src = pathlib.Path(plotly.__file__).parent / 'package_data' / 'plotly.min.js'; shutil.copyfile(src, '_vendor/static/plotly.min.js')"
+	@$(BIN)/python -c "import importlib.util, pathlib, shutil, sys; spec = importlib.util.find_spec('sphinx-mathjax-offline'); spec or sys.exit('MathJax is missing: pip install -r requirements.txt (sphinx-mathjax-offline)'); src = pathlib.Path(spec.submodule_search_locations[0]) / 'static' / 'mathjax'; (src / 'tex-mml-chtml.js').is_file() or sys.exit(f'no tex-mml-chtml.js in {src}'); shutil.rmtree('_vendor/static/mathjax', ignore_errors=True); shutil.copytree(src, '_vendor/static/mathjax', ignore=lambda d, names: [n for n in names if d == str(src) and n.endswith('.js') and n not in ('tex-mml-chtml.js', 'loader.js', 'startup.js', 'core.js', 'latest.js')])"
 
 setup-cells: $(STAMP)
 	$(BIN)/python tools/sync_setup_cells.py --check

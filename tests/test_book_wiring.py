@@ -230,3 +230,37 @@ def test_appendix_names_every_grid():
     assert named == set(sweep.GRIDS), (
         f"appendix_sweeps.md's grid table is out of date: {named ^ set(sweep.GRIDS)}"
     )
+
+
+def test_glossary_defines_the_books_terms():
+    text = (BOOK / "glossary.md").read_text()
+    terms = [
+        line.strip()
+        for block in text.split("```{glossary}")[1:]
+        for line in block.split("```", 1)[0].splitlines()
+        if line and not line.startswith(" ")
+    ]
+    for term in [
+        "paper protocol",
+        "short protocol",
+        "Gerzon limit",
+        "ambiguity",
+        "dead unit",
+        "dead feature",
+    ]:
+        assert term in terms, f"the glossary has no entry for {term!r}"
+
+
+def test_math_and_figure_scripts_are_served_by_the_book():
+    """No CDN: MathJax (pinned, from PyPI) and narrow-figures.js come from the book's own static files."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    path = config["mathjax_path"]
+    assert not path.startswith(("http:", "https:", "//")), f"mathjax_path must be local, got {path}"
+    assert path.startswith("mathjax/") and "_vendor/static" in config["html_static_path"]
+    assert (
+        "narrow-figures.js" in config["html_js_files"] and (ROOT / "lib" / "superscale" / "static" / "narrow-figures.js").is_file()
+    )
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    pins = [Requirement(line) for line in lines if "mathjax" in line and not line.startswith("#")]
+    assert [str(r.specifier) for r in pins] == ["==0.0.2"], "pin the MathJax package (sphinx-mathjax-offline)"
+    assert "sphinx-mathjax-offline" in (ROOT / "Makefile").read_text(), "make vendor must copy MathJax"

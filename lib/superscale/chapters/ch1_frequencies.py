@@ -278,11 +278,11 @@ def _frequency_base():
         rows=1,
         cols=2,
         horizontal_spacing=0.12,
-        subplot_titles=("feature frequencies p<sub>i</sub>", "loss when the m most frequent are represented"),
+        subplot_titles=("feature frequencies p<sub>i</sub>", "loss L(m), m most frequent kept"),
     )
     fig.update_xaxes(type="log", title_text="rank i", row=1, col=1)
     fig.update_yaxes(type="log", title_text="p<sub>i</sub>", range=[-7, 0.05], row=1, col=1)
-    fig.update_xaxes(type="log", title_text="width m (features represented)", row=1, col=2)
+    fig.update_xaxes(type="log", title_text="width m (features kept)", row=1, col=2)
     fig.update_yaxes(type="log", title_text="L(m)", range=[-4, 0.3], row=1, col=2)
     fig.update_layout(height=460, showlegend=False, margin=dict(t=60))
     return fig
@@ -331,7 +331,7 @@ def show_frequencies(alpha: float = 1.0, E: float = 1.0, n: int = N_FEATURES) ->
 def rank_frequency_figure(
     curves: Mapping[str, np.ndarray],
     fits: Mapping[str, PowerLawFit] | None = None,
-    title: str | None = "Word frequency against rank (wordfreq data), with fitted power laws",
+    title: str | None = "Word frequency against rank, fitted power laws",
 ):
     """Figure 1.2: rank-frequency curves (solid) with their fitted power laws (dashed) (chapter 1).
 

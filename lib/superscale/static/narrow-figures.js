@@ -1,0 +1,141 @@
+/* Phone width: every plotly figure keeps a usable plot area.
+ *
+ * On a narrow screen (window narrower than 600 px) each plotly figure of the page is relaid out:
+ * its legend lies flat above the plot area (below the title) instead of taking a column at the
+ * right, the side margins and the fonts of titles shrink, sliders span the full width with smaller labels,
+ * colour bars lie flat above the plot. Back on a wide screen
+ * the figure's own layout returns. Desktop figures are never changed. Served by the book itself
+ * (_config.yml: html_static_path, html_js_files); tools/check_html.py checks the result at 400 px.
+ */
+(function () {
+  "use strict";
+  var NARROW = 600;
+  var saved = new WeakMap(); // figure div -> its own layout values before the narrow relayout
+
+  function get(obj, path) {
+    return path.split(".").reduce(function (o, k) { return o == null ? undefined : o[k]; }, obj);
+  }
+
+  function narrowUpdate(gd) {
+    var lay = gd.layout || {};
+    var full = gd._fullLayout || {};
+    var up = { "margin.l": 48, "margin.r": 12, "title.font.size": 13 };
+    // subplot titles and other notes: a smaller font, so that neighbouring panels' titles do not collide
+    (lay.annotations || []).forEach(function (a, k) {
+      up["annotations[" + k + "].font.size"] = 10;
+    });
+    if (full.showlegend) {
+      up["legend.orientation"] = "h";
+      up["legend.x"] = 0;
+      up["legend.xanchor"] = "left";
+      up["legend.y"] = 1.02;
+      up["legend.yanchor"] = "bottom";
+      up["legend.font.size"] = 10;
+      up["legend.bgcolor"] = "rgba(255,255,255,0)";
+      // the title goes to the very top, above the flat legend
+      up["title.automargin"] = true;
+      up["title.yref"] = "container";
+      up["title.y"] = 0.99;
+      up["title.yanchor"] = "top";
+    }
+    (lay.sliders || []).forEach(function (s, k) {
+      up["sliders[" + k + "].x"] = 0;
+      up["sliders[" + k + "].len"] = 1;
+      up["sliders[" + k + "].font.size"] = 9;
+      up["sliders[" + k + "].currentvalue.font.size"] = 12;
+    });
+    return up;
+  }
+
+  // Colour bars (heatmaps, coloured markers) lie flat above the plot when there is no legend there,
+  // otherwise they only get thinner: a vertical bar at the right would take a quarter of the width.
+  function colorbarUpdates(gd) {
+    var full = gd._fullLayout || {};
+    var out = [];
+    var SCALED = ["heatmap", "contour", "histogram2d", "histogram2dcontour"];
+    (gd.data || []).forEach(function (tr, k) {
+      // every step of a built-in slider: traces hidden now may be shown later
+      var prefix = SCALED.indexOf(tr.type) >= 0 && tr.showscale !== false ? "colorbar"
+        : (tr.marker && tr.marker.showscale === true ? "marker.colorbar" : null);
+      if (!prefix) return;
+      var up = {};
+      up[prefix + ".thickness"] = 10;
+      if (!full.showlegend) {
+        up[prefix + ".orientation"] = "h";
+        up[prefix + ".x"] = 0.5;
+        up[prefix + ".xanchor"] = "center";
+        up[prefix + ".y"] = 1.02;
+        up[prefix + ".yanchor"] = "bottom";
+        up[prefix + ".len"] = 0.9;
+      }
+      out.push({ index: k, up: up });
+    });
+    return out;
+  }
+
+  function savedValues(obj, up) {
+    var before = {};
+    Object.keys(up).forEach(function (k) {
+      var v = get(obj, k.replace(/\[(\d+)\]/g, ".$1"));
+      before[k] = v === undefined ? null : v;
+    });
+    return before;
+  }
+
+  // One restyle call per attribute set (not one redraw per trace): values given per trace.
+  function restyleAll(gd, bars) {
+    var groups = {};
+    bars.forEach(function (b) {
+      var key = Object.keys(b.up).join("|");
+      (groups[key] = groups[key] || []).push(b);
+    });
+    Object.keys(groups).forEach(function (key) {
+      var list = groups[key];
+      var up = {};
+      key.split("|").forEach(function (attr) {
+        up[attr] = list.map(function (b) { return b.up[attr]; });
+      });
+      window.Plotly.restyle(gd, up, list.map(function (b) { return b.index; }));
+    });
+  }
+
+  function adapt(gd) {
+    if (!window.Plotly || !gd._fullLayout) return;
+    var narrow = window.innerWidth < NARROW;
+    if (narrow && !saved.has(gd)) {
+      var up = narrowUpdate(gd);
+      var bars = colorbarUpdates(gd);
+      var flat = bars.length > 0 && !gd._fullLayout.showlegend;
+      saved.set(gd, {
+        layout: savedValues(gd.layout, up),
+        flat: flat,
+        bars: bars.map(function (b) { return { index: b.index, up: savedValues(gd.data[b.index], b.up) }; }),
+      });
+      restyleAll(gd, bars);
+      window.Plotly.relayout(gd, up);
+      // a colour bar turned flat needs a fresh plot (its axis is not recomputed by restyle)
+      if (flat) window.Plotly.newPlot(gd, gd.data, gd.layout, gd._context);
+    } else if (!narrow && saved.has(gd)) {
+      var back = saved.get(gd);
+      saved.delete(gd);
+      restyleAll(gd, back.bars);
+      window.Plotly.relayout(gd, back.layout);
+      // a fresh plot: a colour bar moved back to the right keeps stale margins otherwise
+      if (back.flat) window.Plotly.newPlot(gd, gd.data, gd.layout, gd._context);
+    }
+  }
+
+  function adaptAll() {
+    document.querySelectorAll("div.plotly-graph-div").forEach(adapt);
+  }
+
+  var timer = null;
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(adaptAll, 150);
+  }
+
+  if (document.readyState === "complete") later();
+  else window.addEventListener("load", later);
+  window.addEventListener("resize", later);
+})();
