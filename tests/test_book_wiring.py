@@ -258,7 +258,8 @@ def test_math_and_figure_scripts_are_served_by_the_book():
     assert not path.startswith(("http:", "https:", "//")), f"mathjax_path must be local, got {path}"
     assert path.startswith("mathjax/") and "_vendor/static" in config["html_static_path"]
     assert (
-        "narrow-figures.js" in config["html_js_files"] and (ROOT / "lib" / "superscale" / "static" / "narrow-figures.js").is_file()
+        "narrow-figures.js" in config["html_js_files"]
+        and (ROOT / "lib" / "superscale" / "static" / "narrow-figures.js").is_file()
     )
     lines = (ROOT / "requirements.txt").read_text().splitlines()
     pins = [Requirement(line) for line in lines if "mathjax" in line and not line.startswith("#")]
