@@ -158,7 +158,7 @@ def _span(values) -> str:
 
 def protocol_check(cheap, paper, strong_gammas=(-0.778, -0.556, -0.333), weak_min: float = 0.33):
     """The same models trained with the book's CPU protocol (``cheap``) and with the paper's own
-    (``paper``, from :func:`load_paper_checks`), side by side with the paper's published numbers
+    (``paper``, from ``catalog.load("paper-small")``), side by side with the paper's published numbers
     (chapters 2-5), as a DataFrame indexed by (α, quantity).
 
     Quantities, for each α of ``paper`` (runs compared only where both files have them):

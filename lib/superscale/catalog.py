@@ -40,6 +40,7 @@ class DataSet:
     cut: str = "alpha"  # for sweeps: the axis cut to the values trained at every (γ, m)
 
 
+#: The book's data sets, by name (one :class:`DataSet` each).
 CATALOG: dict[str, DataSet] = {
     d.name: d
     for d in [

@@ -126,6 +126,7 @@ class Grid:
 #: The cheaper protocol validated against the paper's (benchmarks/README.md): same schedule shape.
 BOOK_PROTOCOL = Protocol("book-cpu", batch=128, steps=4000, eval_samples=102400)
 
+#: The named grids (``python -m superscale.sweep list``).
 GRIDS: dict[str, Grid] = {
     "paper-small": Grid(
         "paper-small",

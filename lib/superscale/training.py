@@ -133,7 +133,7 @@ class Protocol:
     log_points: int = 100
     #: How each batch is drawn (same distribution, different random stream): "dense" draws one uniform
     #: number per (sample, feature), "counts" draws how many samples hold each feature and then which
-    #: ones (:func:`sample_sparse_counts`), much faster when n is large and E small.
+    #: ones (:func:`superscale.data.sample_sparse_counts`), much faster when n is large and E small.
     sampler: str = "dense"
 
     def validate(self) -> Protocol:

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     import xarray as xr
 
 __all__ = [
+    "KEPT_CLAIMS",
+    "TRANSITION_CLAIMS",
     "LiveRun",
     "snapshot_steps",
     "train_live",

@@ -463,7 +463,7 @@ def check_density_paper(
     t: pd.DataFrame, dcheck: xr.Dataset, paper: xr.Dataset, dens: xr.Dataset
 ) -> list[Finding]:
     """Figure 4.7 and Table 4.5: the density sweep at the paper's protocol, over whichever
-    densities are trained (chapter 4). ``t`` is :func:`density_check` of ``dcheck``."""
+    densities are trained (chapter 4). ``t`` is :func:`~superscale.chapters.ch4_strong.density_check` of ``dcheck``."""
     am, se, r2 = (t[c].unstack("gamma") for c in ("alpha_m", "se", "r2"))
     Es, lab = am.index.values, _g(am.columns)
     out = [
@@ -710,7 +710,7 @@ def claims(
     """Every statement chapter 4 makes about its data, checked (chapter 4).
 
     Each argument is a data set as :func:`superscale.catalog.load` gives it (``large``: the dict of
-    :func:`load_large`); one left out is loaded from the catalog. The tables come from
+    :func:`~superscale.chapters.ch4_strong.load_large`); one left out is loaded from the catalog. The tables come from
     :mod:`superscale.chapters.ch4_strong`."""
     small = catalog.load("short-small") if small is None else small
     paper = catalog.load("paper-small") if paper is None else paper

@@ -3,17 +3,17 @@
 Figures and tables of ``book/06_llms.ipynb`` and the function that makes each:
 
 - Table 6.1, random directions: :func:`random_directions` (numbers), :func:`random_table` (shown);
-- Figure 6.1, overlap histogram of random directions: :func:`random_histogram_figure`;
+- Figure 6.1, overlap histogram of random directions: :func:`~superscale.chapters.ch6_llms_figures.random_histogram_figure`;
 - Table 6.2, the paper's 27 checkpoints: :func:`registry_table`;
 - Table 6.3, three real models measured here: :func:`packaged_table` (numbers: :func:`packaged_summary`);
-- Figure 6.2, mean squared overlap against 1/m: :func:`overlap_vs_width_figure`;
-- Figure 6.3, row norms and norms against token frequency: :func:`norms_figure`;
+- Figure 6.2, mean squared overlap against 1/m: :func:`~superscale.chapters.ch6_llms_figures.overlap_vs_width_figure`;
+- Figure 6.3, row norms and norms against token frequency: :func:`~superscale.chapters.ch6_llms_figures.norms_figure`;
 - Table 6.4, the quantization control: :func:`quantization_effect`;
 - Table 6.5, word- and token-frequency exponents: :func:`word_zipf_table`, :func:`token_zipf_table`;
-- Figure 6.4, rank-frequency curves of tokens and words: :func:`rank_frequency_figure`;
-- Figure 6.5, the paper's loss fit (quoted): :func:`published_fit_figure`;
+- Figure 6.4, rank-frequency curves of tokens and words: :func:`~superscale.chapters.ch6_llms_figures.rank_frequency_figure`;
+- Figure 6.5, the paper's loss fit (quoted): :func:`~superscale.chapters.ch6_llms_figures.published_fit_figure`;
 - Table 6.6, refits of the published curves: :func:`published_fit_replicas`;
-- Table 6.7 and Figure 6.6, the Chinchilla cross-check: :func:`size_exponents`, :func:`size_figure`;
+- Table 6.7 and Figure 6.6, the Chinchilla cross-check: :func:`size_exponents`, :func:`~superscale.chapters.ch6_llms_figures.size_figure`;
 - Table 6.8, every number of the chapter: :func:`summary_table`;
 - the reproduction notes: :func:`reproduction_table`.
 
