@@ -42,8 +42,10 @@ vendor: $(STAMP)
 	@$(BIN)/python -c "import plotly, pathlib, shutil; src = pathlib.Path(plotly.__file__).parent / 'package_data' / 'plotly.min.js'; shutil.copyfile(src, '_vendor/static/plotly.min.js')"
 	@$(BIN)/python -c "import importlib.util, pathlib, shutil, sys; spec = importlib.util.find_spec('sphinx-mathjax-offline'); spec or sys.exit('MathJax is missing: pip install -r requirements.txt (sphinx-mathjax-offline)'); src = pathlib.Path(spec.submodule_search_locations[0]) / 'static' / 'mathjax'; (src / 'tex-mml-chtml.js').is_file() or sys.exit(f'no tex-mml-chtml.js in {src}'); shutil.rmtree('_vendor/static/mathjax', ignore_errors=True); shutil.copytree(src, '_vendor/static/mathjax', ignore=lambda d, names: [n for n in names if d == str(src) and n.endswith('.js') and n not in ('tex-mml-chtml.js', 'loader.js', 'startup.js', 'core.js', 'latest.js')])"
 
+# The set-up cells of the chapters and workbook notebooks, and the workbook's Colab (exercise) versions.
 setup-cells: $(STAMP)
 	$(BIN)/python tools/sync_setup_cells.py --check
+	$(BIN)/python tools/make_workbook.py --check
 
 book: $(STAMP) vendor
 	rm -rf _build
@@ -89,8 +91,9 @@ $(COLAB_STAMP): tools/colab/colab-versions.txt tools/colab/google/colab/__init__
 
 # Every chapter top to bottom as in Colab (set-up cell clones the repository from a local git URL),
 # live sliders moved; fails if a set-up cell changes numpy, torch or plotly. Runs the commit at HEAD.
+# --workbook: the workbook's exercise versions too (book/workbook/colab), their checks saying "not done yet".
 colab: $(STAMP) $(COLAB_STAMP)
-	$(BIN)/python tools/colab_check.py --venv $(COLAB_VENV)
+	$(BIN)/python tools/colab_check.py --venv $(COLAB_VENV) --workbook
 
 test: lint unit notebooks book-strict browser colab
 	@echo "make test: all checks passed"

@@ -14,7 +14,9 @@ For every chapter listed in ``_toc.yml`` it
    ``tools/sync_setup_cells.py --check`` makes sure of it);
 2. runs the notebook top to bottom (any error fails the check);
 3. checks that the package was imported from the clone, that plotly uses the ``colab`` renderer and
-   that the chapter produced plotly figures;
+   that the chapter produced plotly figures (not required of the workbook's notebooks, book/workbook/);
+   for a workbook's exercise version (book/workbook/colab/, ``--workbook``), that every check reported
+   "not done yet" (one per solution cell) and none passed: the stubs run top to bottom without crashing;
 4. finds every live ipywidgets ``interactive`` (ipywidgets 7 API), moves each of its sliders one
    step and checks that its Output widget received new output and no error.
 
@@ -28,6 +30,7 @@ Usage (the Makefile's ``colab`` target does all of this)::
     python tools/colab_check.py --venv .venv-colab      # run the chapters from HEAD
     python tools/colab_check.py --venv .venv-colab --include-uncommitted   # the working tree instead
     python tools/colab_check.py --only 02 --also book/07_draft.ipynb        # some chapters, or unlisted ones
+    python tools/colab_check.py --venv .venv-colab --workbook               # + the workbook's exercise versions
 
 By default the chapters and the package come from the commit at HEAD: uncommitted changes are NOT
 included (CI runs on a clean clone, where this makes no difference).
@@ -288,6 +291,43 @@ def count_figures(outputs) -> int:
     return n
 
 
+def is_workbook(path: str) -> bool:
+    """A workbook notebook (source or exercise version): exercises, which need not draw a figure."""
+    return path.startswith("book/workbook/")
+
+
+def is_exercise_version(path: str) -> bool:
+    return path.startswith("book/workbook/colab/")
+
+
+def workbook_versions(commit: str) -> list[str]:
+    """The workbook's exercise versions at ``commit`` (book/workbook/colab/*.ipynb), in order."""
+    tracked = git("ls-tree", "-r", "--name-only", commit, "book/workbook/colab").splitlines()
+    return sorted(p for p in tracked if p.endswith(".ipynb"))
+
+
+def stub_problems(nb) -> list[str]:
+    """An exercise version must report every exercise "not done yet" and pass none: its stubs raise
+    NotImplementedError, which the checks (superscale.workbook.exercise) report instead of crashing."""
+    text = "\n".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
+    solutions = sum(1 for c in nb.cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", []))
+    problems = []
+    if text.count("not done yet") < solutions:
+        problems.append(
+            f"{text.count('not done yet')} check(s) said 'not done yet' for {solutions} stubbed solution cell(s)"
+        )
+    passed = [line for line in text.splitlines() if line.startswith("✓ ")]
+    if passed:
+        problems.append(f"a check passed on a stub (it does not call the reader's function): {passed[0]}")
+    return problems
+
+
 def run_chapter(path: str, commit: str, venv: Path, repo_url: str, tmp: Path, k: int, fresh: bool) -> dict:
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
@@ -371,8 +411,10 @@ def run_chapter(path: str, commit: str, venv: Path, repo_url: str, tmp: Path, k:
         result["figures"] = figures
         result["widgets"] = len(widgets)
         result["moves"] = moved
-        if figures == 0:
+        if figures == 0 and not is_workbook(path):
             result["problems"].append("the chapter produced no plotly figure")
+        if is_exercise_version(path):
+            result["problems"] += stub_problems(nb)
     result["total_s"] = time.perf_counter() - t0
     return result
 
@@ -394,6 +436,12 @@ def main() -> int:
         action="store_true",
         help="clone and install afresh for every chapter (as Colab, where each notebook has its own runtime); "
         "by default only the first chapter does, the others reuse that clone (saves about 15 s per chapter)",
+    )
+    ap.add_argument(
+        "--workbook",
+        action="store_true",
+        help="also run the workbook's exercise versions (book/workbook/colab/*.ipynb, not in _toc.yml): "
+        "their stubs must make every check say 'not done yet' without stopping the notebook",
     )
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (clones, working folders)")
     args = ap.parse_args()
@@ -421,6 +469,11 @@ def main() -> int:
         chapters = [p for p in toc_chapters(commit) if p.endswith(".ipynb")]
         if args.only:
             chapters = [p for p in chapters if any(s in p for s in args.only)]
+        if args.workbook:
+            versions = workbook_versions(commit)
+            if not versions:
+                raise SystemExit(f"--workbook: no book/workbook/colab/*.ipynb in commit {commit[:10]}")
+            chapters += [p for p in versions if not args.only or any(s in p for s in args.only)]
         chapters += [p for p in args.also if p not in chapters]
         if not chapters:
             raise SystemExit("no chapter notebooks to run")
@@ -468,7 +521,13 @@ def main() -> int:
         else:
             shutil.rmtree(tmp, ignore_errors=True)
         reset_to_baseline(venv)
-    log("chapter timings: " + ", ".join(f"{Path(r['chapter']).stem} {r['total_s']:.0f} s" for r in results))
+    log(
+        "chapter timings: "
+        + ", ".join(
+            f"{r['chapter'].removeprefix('book/').removesuffix('.ipynb')} {r['total_s']:.0f} s"
+            for r in results
+        )
+    )
     log(f"total {time.perf_counter() - t_all:.0f} s")
     if failures:
         print("\nColab stand-in check FAILED:", file=sys.stderr)

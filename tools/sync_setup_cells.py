@@ -1,6 +1,7 @@
 """Write the shared set-up cell into every chapter, from the repository settings in _config.yml.
 
-Every chapter's first code cell is the same hidden set-up cell. It is generated here, so the
+Every chapter's first code cell is the same hidden set-up cell; so is that of every workbook notebook
+(book/workbook/*.ipynb) and of its Colab version (book/workbook/colab/*.ipynb), which run in Colab too. It is generated here, so the
 repository URL and branch live in one place (_config.yml). The same two settings are written to
 lib/superscale/_repository.py, from which an installed copy of the package downloads missing book data
 (superscale.bookdata). Usage:
@@ -85,7 +86,13 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def chapters() -> list[Path]:
-    return sorted((ROOT / "book").glob("*.ipynb"))
+    """Every notebook that runs in Colab: the chapters, the workbook's sources and their Colab versions."""
+    book = ROOT / "book"
+    return (
+        sorted(book.glob("*.ipynb"))
+        + sorted(book.glob("workbook/*.ipynb"))
+        + sorted(book.glob("workbook/colab/*.ipynb"))
+    )
 
 
 def first_code_cell(nb: dict) -> dict | None:
@@ -102,16 +109,16 @@ def sync(check: bool) -> int:
         nb = json.loads(path.read_text())
         cell = first_code_cell(nb)
         if cell is None:
-            stale.append(f"{path.name}: has no code cell")
+            stale.append(f"{path.relative_to(ROOT)}: has no code cell")
             continue
         current = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         tags = cell.get("metadata", {}).get("tags", [])
         if current == src and all(t in tags for t in TAGS):
             continue
         if "superscale" not in current and "SETUP-CELL" not in current:
-            stale.append(f"{path.name}: first code cell is not a set-up cell")
+            stale.append(f"{path.relative_to(ROOT)}: first code cell is not a set-up cell")
             continue
-        stale.append(f"{path.name}: set-up cell out of date")
+        stale.append(f"{path.relative_to(ROOT)}: set-up cell out of date")
         if not check:
             cell["source"] = src
             cell.setdefault("metadata", {})["tags"] = TAGS + [t for t in tags if t not in TAGS]
