@@ -207,3 +207,11 @@ def test_colab_stand_in_requires_stubs_to_say_not_done_yet():
     assert not colab_check.is_exercise_version("book/workbook/wb1_frequencies.ipynb")
     assert "--workbook" in (ROOT / "Makefile").read_text().split("\ncolab:", 1)[1].split("\n\n", 1)[0]
     assert "make_workbook.py --check" in (ROOT / "Makefile").read_text()
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+def test_every_chapter_links_to_its_workbook(n):
+    """Each chapter ends with a link to its workbook and a Colab link that opens the exercise (stub) version."""
+    (ch,) = (ROOT / "book").glob(f"0{n}_*.ipynb")
+    text = ch.read_text()
+    assert f"workbook/{workbook.WORKBOOKS[n]}.ipynb" in text and workbook.colab_link(n) in text, ch.name
