@@ -120,7 +120,7 @@ def _unit(W: np.ndarray) -> np.ndarray:
 def check_overlaps(
     mean_sq_overlap: Callable[[np.ndarray], float], centred_mean_sq_overlap: Callable[[np.ndarray], float]
 ) -> str:
-    """Exercise 6.1 (chapter 6): both functions against :func:`superscale.llm.mean_squared_overlap` on a random
+    """Exercise 6.1 (chapter 6): both functions against :func:`superscale.llm.overlap.mean_squared_overlap` on a random
     and a planted matrix, with messages for the usual slips (diagonal included, no normalisation, no centring,
     normalising before centring, the wrong axis)."""
     cases = {"a random matrix": planted_matrix(300, 24, 0.0, seed=1), "a planted matrix": planted_matrix()}
@@ -289,8 +289,8 @@ def check_size_exponent(
     size_exponent: Callable[[np.ndarray, np.ndarray], tuple[float, float]],
     width_exponent: Callable[[float, float, float, float], tuple[float, float]],
 ) -> str:
-    """Exercise 6.4 (chapter 6): (k, se) against :func:`superscale.llm.fit_size_vs_width` on synthetic shapes and
-    the Chinchilla table, and (α_m, se) against :func:`superscale.llm.width_exponent` (errors in quadrature), with
+    """Exercise 6.4 (chapter 6): (k, se) against :func:`superscale.llm.fits.fit_size_vs_width` on synthetic shapes and
+    the Chinchilla table, and (α_m, se) against :func:`superscale.llm.fits.width_exponent` (errors in quadrature), with
     messages for swapped axes, no logs, a wrong error, α_N / k and the linear error sum."""
     cases = {"synthetic shapes (k = 2.7)": _synthetic_shapes(), "the Chinchilla table": chinchilla_shapes()}
     for label, d in cases.items():
