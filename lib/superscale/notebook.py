@@ -14,7 +14,7 @@ import numpy as np
 
 from .figures import in_colab, setup_plotly
 
-__all__ = ["in_colab", "seed_everything", "pick_device", "setup"]
+__all__ = ["in_colab", "seed_everything", "pick_device", "setup", "glue"]
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -63,3 +63,17 @@ def setup(seed: int = 0, device: str | None = None, quiet: bool = False) -> str:
             hint = " (Runtime > Change runtime type > GPU makes the training cells faster)"
         print(f"superscale set-up: {where}, device={dev}{hint}, plotly renderer={renderer}, seed={seed}")
     return dev
+
+
+def glue(name: str, obj, display: bool = False) -> None:
+    """Hand ``obj`` (a table or figure) to the book under ``name`` for a ``{glue}`` directive elsewhere on the
+    page, e.g. inside the reproduction notes (chapters 2-6). Where myst-nb is not installed (Colab, plain
+    Jupyter) the object is shown right here instead, so the reader still sees it."""
+    try:
+        from myst_nb import glue as _glue
+    except ImportError:
+        from IPython.display import display as _show
+
+        _show(obj)
+        return
+    _glue(name, obj, display=display)

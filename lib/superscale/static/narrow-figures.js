@@ -3,7 +3,7 @@
  * On a narrow screen (window narrower than 600 px) each plotly figure of the page is relaid out:
  * its legend lies flat above the plot area (below the title) instead of taking a column at the
  * right, the side margins and the fonts of titles shrink, sliders span the full width with smaller labels,
- * colour bars lie flat above the plot. Back on a wide screen
+ * colour bars lie flat (above the plot, or below it when the legend is above). Back on a wide screen
  * the figure's own layout returns. Desktop figures are never changed. Served by the book itself
  * (_config.yml: html_static_path, html_js_files); tools/check_html.py checks the result at 400 px.
  */
@@ -38,35 +38,58 @@
       up["title.y"] = 0.99;
       up["title.yanchor"] = "top";
     }
+    // every axis: smaller tick labels and titles, so the margins they push take less of the width;
+    // a second y axis at the right: its title goes (the legend names its curves), its tick labels shrink and move inside
+    Object.keys(full).forEach(function (key) {
+      if (/^[xy]axis\d*$/.test(key) && full[key]) {
+        up[key + ".tickfont.size"] = 10;
+        up[key + ".title.font.size"] = 11;
+      }
+      if (/^yaxis\d*$/.test(key) && full[key] && full[key].side === "right") {
+        up[key + ".title.text"] = "";
+        up[key + ".tickfont.size"] = 9;
+        up[key + ".ticklabelposition"] = "inside"; // its tick labels inside the plot, not in a right margin
+      }
+    });
     (lay.sliders || []).forEach(function (s, k) {
       up["sliders[" + k + "].x"] = 0;
       up["sliders[" + k + "].len"] = 1;
+      up["sliders[" + k + "].pad.l"] = 0;
+      up["sliders[" + k + "].pad.r"] = 0;
       up["sliders[" + k + "].font.size"] = 9;
       up["sliders[" + k + "].currentvalue.font.size"] = 12;
     });
     return up;
   }
 
-  // Colour bars (heatmaps, coloured markers) lie flat above the plot when there is no legend there,
-  // otherwise they only get thinner: a vertical bar at the right would take a quarter of the width.
+  // Colour bars (heatmaps, coloured markers) lie flat: above the plot when there is no legend there,
+  // below it otherwise. A vertical bar at the right would take a quarter of the width.
   function colorbarUpdates(gd) {
     var full = gd._fullLayout || {};
     var out = [];
     var SCALED = ["heatmap", "contour", "histogram2d", "histogram2dcontour"];
+    var fullData = gd._fullData || [];
     (gd.data || []).forEach(function (tr, k) {
       // every step of a built-in slider: traces hidden now may be shown later
+      var fd = fullData[k] || {};
+      var markerScale = tr.marker && (tr.marker.showscale === true || (fd.marker && fd.marker.showscale === true));
       var prefix = SCALED.indexOf(tr.type) >= 0 && tr.showscale !== false ? "colorbar"
-        : (tr.marker && tr.marker.showscale === true ? "marker.colorbar" : null);
+        : (markerScale ? "marker.colorbar" : null);
       if (!prefix) return;
       var up = {};
       up[prefix + ".thickness"] = 10;
+      up[prefix + ".orientation"] = "h";
+      up[prefix + ".x"] = 0.5;
+      up[prefix + ".xanchor"] = "center";
+      up[prefix + ".len"] = 0.9;
+      up[prefix + ".title.side"] = "top";
       if (!full.showlegend) {
-        up[prefix + ".orientation"] = "h";
-        up[prefix + ".x"] = 0.5;
-        up[prefix + ".xanchor"] = "center";
         up[prefix + ".y"] = 1.02;
         up[prefix + ".yanchor"] = "bottom";
-        up[prefix + ".len"] = 0.9;
+      } else {
+        // the legend lies above the plot: the bar goes below the x axis instead of taking a column at the right
+        up[prefix + ".y"] = -0.3;
+        up[prefix + ".yanchor"] = "top";
       }
       out.push({ index: k, up: up });
     });
@@ -105,7 +128,7 @@
     if (narrow && !saved.has(gd)) {
       var up = narrowUpdate(gd);
       var bars = colorbarUpdates(gd);
-      var flat = bars.length > 0 && !gd._fullLayout.showlegend;
+      var flat = bars.length > 0;
       saved.set(gd, {
         layout: savedValues(gd.layout, up),
         flat: flat,
