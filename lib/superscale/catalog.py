@@ -71,6 +71,16 @@ CATALOG: dict[str, DataSet] = {
             cut="E",
         ),
         DataSet(
+            "paper-density-strong-e586",
+            ("paper-density-strong-e586.nc",),
+            "paper-density-strong",
+            "paper",
+            "the fourth density of paper-density-strong, E = 5.86 (18 models), trained last; kept apart until "
+            "chapter 4's density statements are rewritten for four densities (join: sweep combine)",
+            (),
+            cut="E",
+        ),
+        DataSet(
             "short-small",
             ("short-small.nc",),
             "book-small",
