@@ -19,12 +19,15 @@
   function narrowUpdate(gd) {
     var lay = gd.layout || {};
     var full = gd._fullLayout || {};
-    var up = { "margin.l": 48, "margin.r": 12, "title.font.size": 13 };
+    var up = { "margin.l": 48, "margin.r": 12 };
     // subplot titles and other notes: a smaller font, so that neighbouring panels' titles do not collide
     (lay.annotations || []).forEach(function (a, k) {
       up["annotations[" + k + "].font.size"] = 10;
     });
-    if (full.showlegend) {
+    // the explorer (chapter 4) keeps its legend inside the plot and its three-line title where they are
+    var explorer = !!(lay.meta && lay.meta.explorer);
+    if (!explorer) up["title.font.size"] = 13;
+    if (full.showlegend && !explorer) {
       up["legend.orientation"] = "h";
       up["legend.x"] = 0;
       up["legend.xanchor"] = "left";
