@@ -66,18 +66,8 @@ CATALOG: dict[str, DataSet] = {
             ("paper-density-strong.nc",),
             "paper-density-strong",
             "paper",
-            "the density sweep's three strong γ × 6 widths at α = 1 and E > 1",
+            "the density sweep's three strong γ × 6 widths at α = 1 and E = 2.62, 4.24, 5.86, 7.49",
             (4,),
-            cut="E",
-        ),
-        DataSet(
-            "paper-density-strong-e586",
-            ("paper-density-strong-e586.nc",),
-            "paper-density-strong",
-            "paper",
-            "the fourth density of paper-density-strong, E = 5.86 (18 models), trained last; kept apart until "
-            "chapter 4's density statements are rewritten for four densities (join: sweep combine)",
-            (),
             cut="E",
         ),
         DataSet(
