@@ -256,12 +256,38 @@ def test_large_curves_and_exponent_table():
 
 
 def test_the_large_runs_of_the_book(book):
-    assert list(book["large"]) == [ch4.LONG_RUN, ch4.SHORT_RUN]
+    assert list(book["large"]) == [ch4.FULL_RUN, ch4.LONG_RUN, ch4.SHORT_RUN]
     runs = ch4.large_runs(book["large"])
     text = ch4.describe_large(book["large"], runs)
-    assert text.startswith("large-batch256 (256 × 20 000): sweep") and "short-large (128 × 6 000)" in text
+    assert text.startswith("paper-large (2048 × 20 000): sweep") and "short-large (128 × 6 000)" in text
+    assert "large-batch256 (256 × 20 000)" in text
     ratios = ch4.large_ratio_table(runs)
-    assert "m = 512" not in ratios.columns and "m = 256" in ratios.columns
+    assert "m = 256" in ratios.columns
+    # the status names, for each law and regime, what the paper's protocol has trained and what not
+    status = ch4.large_status(runs).splitlines()
+    assert len(status) == 6 and all("at the paper's protocol" in line for line in status)
+    trained = book["large"][ch4.FULL_RUN]["completed"].values.sum()
+    todo = [line.split("still to train: m = ")[1] for line in status if "still to train" in line]
+    missing = sum(len(t.split(", ")) for t in todo)
+    assert trained + missing == 48
+
+
+def test_the_figure_draws_each_curve_from_the_longest_training_and_a_wider_cheaper_one_beside_it():
+    def curve(widths):
+        w = np.asarray(widths, dtype=float)
+        return {"widths": w, "loss": 1 / w, "se": 0 * w, "fit": None}
+
+    runs = {
+        "A": {("strong", "power"): curve([8, 16])},
+        "B": {("strong", "power"): curve([8, 16, 32, 64]), ("strong", "linear"): curve([8, 16])},
+        "C": {("strong", "power"): curve([8, 16, 32, 64, 128]), ("strong", "linear"): curve([8])},
+    }
+    best = ch4.large_stand_ins(runs)
+    main, c, other = best[("strong", "power")]
+    assert main == "A" and c["widths"].tolist() == [8, 16]
+    assert other[0] == "C"  # the one with the most widths among those reaching wider
+    main, c, other = best[("strong", "linear")]
+    assert main == "B" and other is None  # C does not reach wider
 
 
 def _fake_density(Es, gammas, widths, protocol, expo=1.0, untrained_E=None):

@@ -193,7 +193,9 @@ def test_partial_merge_and_load(tmp_path, monkeypatch):
     sweep.run_grid(g, tmp_path / "r", progress=False, max_units=1)
     with pytest.raises(ValueError, match="units are missing"):
         sweep.merge_grid(g, tmp_path / "r", tmp_path / "p.nc")
-    sweep.merge_grid(g, tmp_path / "r", tmp_path / "quick-test.nc", allow_partial=True, drop_missing=False)
+    # the command line's --keep-untrained is drop_missing=False (the book's paper-large.nc keeps every law)
+    args = ["--steps", "4", "--out", str(tmp_path / "r"), "--allow-partial", "--keep-untrained"]
+    assert sweep.main(["merge", "quick", *args, "--to", str(tmp_path / "quick-test.nc")]) == 0
     sweep.merge_grid(g, tmp_path / "r", tmp_path / "quick-drop.nc", allow_partial=True)
     monkeypatch.setenv("SUPERSCALE_DATA", str(tmp_path))
     ds = sweep.load_sweep("quick-test")

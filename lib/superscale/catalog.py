@@ -88,6 +88,16 @@ CATALOG: dict[str, DataSet] = {
             cut="E",
         ),
         DataSet(
+            "paper-large",
+            ("paper-large.nc",),
+            "paper-large",
+            "paper",
+            "the paper's large model (n = 10240, three frequency laws, γ = −1 and 0.1, m = 8–1024) at the "
+            "paper's protocol; **partial**: the models trained so far, strong γ and narrow widths first",
+            (4,),
+            cut="",
+        ),
+        DataSet(
             "short-large",
             ("short-large.nc",),
             "paper-large (protocol changed)",
@@ -180,15 +190,20 @@ def table():
 
 
 def uses_paper_protocol(ds) -> bool:
-    """True when the sweep in ``ds`` was trained with the paper's small-model protocol (chapters 2-5)."""
+    """True when the sweep in ``ds`` was trained with one of the paper's protocols: the small models'
+    (n = 1000) or the large model's (n = 10240), as :data:`superscale.training.PROTOCOLS` states them
+    (chapters 2-5)."""
     import json
 
     from .training import PROTOCOLS
 
     pr = json.loads(ds.attrs["protocol"])
-    paper = PROTOCOLS["paper-small"].to_dict()
-    keys = ("batch", "steps", "peak_lr", "warmup_frac", "floor", "schedule")
-    return all(pr.get(k) == paper[k] for k in keys)
+    keys = ("batch", "steps", "peak_lr", "warmup_frac", "floor", "schedule", "grad_scale")
+    for name in ("paper-small", "paper-large"):
+        paper = PROTOCOLS[name].to_dict()
+        if all(pr.get(k, paper[k] if k == "grad_scale" else None) == paper[k] for k in keys):
+            return True
+    return False
 
 
 def _open(path):

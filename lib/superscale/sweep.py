@@ -649,6 +649,12 @@ def _parser() -> argparse.ArgumentParser:
         if name == "merge":
             p.add_argument("--to", required=True, help="the merged .nc file")
             p.add_argument("--allow-partial", action="store_true")
+            p.add_argument(
+                "--keep-untrained",
+                action="store_true",
+                help="with --allow-partial: keep every value of the lead axes (kind, α, E), untrained "
+                "models as NaN, instead of dropping the values no finished unit has",
+            )
     lg = sub.add_parser(
         "large",
         help="the large model on one CPU core, one model a unit (large_cpu_grid): run, status or merge",
@@ -808,7 +814,14 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         elif args.cmd == "merge":
-            path = merge_grid(grid, out, args.to, allow_partial=args.allow_partial, command=_command(argv))
+            path = merge_grid(
+                grid,
+                out,
+                args.to,
+                allow_partial=args.allow_partial,
+                command=_command(argv),
+                drop_missing=not args.keep_untrained,
+            )
             print(f"wrote {path}")
         return 0
     except ValueError as e:

@@ -3,7 +3,8 @@
 Data sets (:mod:`superscale.catalog`): ``short-small`` (the small grid at the book's short CPU protocol),
 ``paper-small`` (the same grid at the paper's protocol), ``paper-strong-seed1`` (a second seed of two
 settings), ``short-density`` and ``paper-density-strong`` (the activation-density sweep at both
-protocols), ``large-batch256`` and ``short-large`` (the large model, n = 10240, on a CPU).
+protocols), ``paper-large`` (the large model, n = 10240, at the paper's protocol; partial while it trains),
+``large-batch256`` and ``short-large`` (the same model with cheaper CPU protocols).
 
 Figures and tables, and the function that makes each (all at the paper's protocol unless named):
 
@@ -15,7 +16,8 @@ Figures and tables, and the function that makes each (all at the paper's protoco
 - Figures 4.4 and 4.5, α_m and R² over (γ, α): :func:`phase_maps`, :func:`phase_figure`, :func:`r2_figure`
 - Figure 4.6, α_m against α: :func:`alpha_m_figure` (weak points: :func:`least_ambiguous_weak`)
 - Figure 4.7, activation density: :func:`density_figure` (numbers: :func:`density_check`)
-- Figure 4.8, the large toy model: :func:`large_figure` (runs: :func:`load_large`, :func:`large_runs`)
+- Figure 4.8, the large toy model: :func:`large_figure` (runs: :func:`load_large`, :func:`large_runs`,
+  :func:`large_stand_ins`; what is trained so far: :func:`large_status`)
 - Live version (widgets): :func:`live_explorer`
 
 In the reproduction notes: Table 4.3, both protocols at every α: :func:`protocol_rows`; Table 4.4, α_m
@@ -73,8 +75,8 @@ BOOK, PAPER = "short protocol", "paper's protocol"
 #: The width at which Figure 4.7 and Table 4.5 show the loss.
 DENSITY_WIDTH = 63
 #: The large-model data sets, the longer protocol first.
-LARGE_SETS = ("large-batch256", "short-large")
-LONG_RUN, SHORT_RUN = "256 × 20 000", "128 × 6 000"
+LARGE_SETS = ("paper-large", "large-batch256", "short-large")
+FULL_RUN, LONG_RUN, SHORT_RUN = "2048 × 20 000", "256 × 20 000", "128 × 6 000"
 LAWS = ("exponential", "power", "linear")
 
 
@@ -555,25 +557,60 @@ def describe_large(sweeps: dict, runs: dict) -> str:
     return "\n".join(lines)
 
 
-def large_figure(runs: dict, sweeps: dict) -> go.Figure:
-    """Figure 4.8: loss against width of the large model, each panel from the longest run that has it,
-    the shortest run's strong curves beside them (chapter 4)."""
+def large_stand_ins(runs: dict) -> dict:
+    """For each (regime, law) of the large model: the run drawn in full and, where a cheaper run reaches
+    wider, the one that stands in beyond it (chapter 4, Figure 4.8).
+
+    ``runs`` is :func:`large_runs`, the paper's protocol first. Returns {key: (label, curves, other)}:
+    ``label`` and ``curves`` of the longest protocol that trained the key, ``other`` None or
+    ``(label, curves)`` of the run with the most widths among those that reach a wider width.
+    """
+    out = {}
     labels = list(runs)
-    best = {}  # each (regime, law) from the longest protocol that has it
-    for label in reversed(labels):
-        best.update({key: (label, c) for key, c in runs[label].items()})
-    short = labels[-1]
+    for key in sorted({k for c in runs.values() for k in c}):
+        have = [lab for lab in labels if key in runs[lab]]
+        main = have[0]
+        top = runs[main][key]["widths"].max()
+        wider = [lab for lab in have[1:] if runs[lab][key]["widths"].max() > top]
+        other = max(wider, key=lambda lab: runs[lab][key]["widths"].size) if wider else None
+        out[key] = (main, runs[main][key], None if other is None else (other, runs[other][key]))
+    return out
+
+
+def large_status(runs: dict) -> str:
+    """Which widths of the paper's large model are trained at the paper's protocol, and which are still
+    missing, one line per regime and law (chapter 4, below Figure 4.8)."""
+    allw = [int(w) for w in PAPER_FIG1_LOSS["widths"]["all"]]
+    curves = runs.get(FULL_RUN, {})
+    lines = []
+    for regime in ("strong", "weak"):
+        for kind in LAWS:
+            c = curves.get((regime, kind))
+            got = [] if c is None else c["widths"].astype(int).tolist()
+            miss = [w for w in allw if w not in got]
+            done = ", ".join(map(str, got)) if got else "none yet"
+            rest = f"; still to train: m = {', '.join(map(str, miss))}" if miss else " (complete)"
+            lines.append(f"{regime:6s} {kind:12s} at the paper's protocol: m = {done}{rest}")
+    return "\n".join(lines)
+
+
+def large_figure(runs: dict, sweeps: dict) -> go.Figure:
+    """Figure 4.8: loss against width of the large model (the paper's Fig. 1b, d). Each curve from the
+    longest protocol that trained it (the paper's, where it exists); where a cheaper run reaches wider
+    widths it is drawn beside it as open circles (chapter 4)."""
+    best = large_stand_ins(runs)
+    widest = max((c["widths"] for _, c, _ in best.values()), key=len)
     fig = figs.large_model_figure(
-        max((c["widths"] for _, c in best.values()), key=len),
-        {k: (c["widths"], c["loss"]) for k, (_, c) in best.items()},
-        se={k: c["se"] for k, (_, c) in best.items()},
-        fits={k: c["fit"] for k, (_, c) in best.items()},
-        n=int(sweeps[short].attrs["n"]),
-        other={k: (c["widths"], c["loss"]) for k, c in runs[short].items() if best[k][0] != short},
-        other_label=short,
+        widest,
+        {k: (c["widths"], c["loss"]) for k, (_, c, _) in best.items()},
+        se={k: c["se"] for k, (_, c, _) in best.items()},
+        fits={k: c["fit"] for k, (_, c, _) in best.items()},
+        names={k: lab for k, (lab, _, _) in best.items()},
+        n=int(next(iter(sweeps.values())).attrs["n"]),
+        other={k: (o[1]["widths"], o[1]["loss"], o[0]) for k, (_, _, o) in best.items() if o is not None},
     )
     fig.update_layout(
-        title_text=f"Large toy model, n = {sweeps[short].attrs['n']}: loss against width (CPU runs)"
+        title_text=f"Large toy model, n = {next(iter(sweeps.values())).attrs['n']}: loss against width"
     )
     return fig
 

@@ -38,6 +38,7 @@ from ..paper import (
 )
 from .ch4_strong import (
     BOOK,
+    FULL_RUN,
     LAWS,
     LONG_RUN,
     PAPER,
@@ -602,10 +603,48 @@ def check_density_paper(
     return out
 
 
+def _check_paper_large(runs: dict) -> list[Finding]:
+    """The large model at the paper's protocol, over whichever models are trained so far (chapter 4)."""
+    if FULL_RUN not in runs or not runs[FULL_RUN]:
+        return [
+            holds("the large model at the paper's protocol: some models trained", False, "none in the data")
+        ]
+    out = []
+    for regime in ("strong", "weak"):
+        mine = large_loss_ratios({FULL_RUN: runs[FULL_RUN]}, regime)
+        if mine.empty:
+            continue
+        r = mine.stack().dropna()
+        worst = r.sub(1).abs().idxmax()
+        out.append(
+            at_most(
+                f"the paper's protocol, {regime}: every trained model within 10 % of the paper's Fig. 1",
+                float(r.sub(1).abs().max()),
+                0.10,
+                what=f"the largest |ratio − 1| ({worst[1]}, {worst[2]})",
+            )
+        )
+        if LONG_RUN in runs and regime == "strong":
+            other = large_loss_ratios({LONG_RUN: runs[LONG_RUN]}, regime).droplevel("run")
+            q = (mine.droplevel("run") / other.reindex(mine.droplevel("run").index)).stack().dropna()
+            if not q.empty:
+                out.append(
+                    at_most(
+                        f"the paper's protocol is never worse than {LONG_RUN}",
+                        float(q.max()),
+                        1.02,
+                        what="the largest loss ratio at the same width",
+                    )
+                )
+    return out
+
+
 def check_large(runs: dict, sweeps: dict) -> list[Finding]:
     """Figure 4.8 and Tables 4.6-4.7: what the text says about the CPU runs of the large model (chapter 4)."""
-    out = []
+    out = _check_paper_large(runs)
     for label, curves in runs.items():
+        if label == FULL_RUN:
+            continue  # trained widths grow run by run: its own checks above
         for kind in LAWS:
             c = curves[("strong", kind)]
             out.append(

@@ -527,6 +527,7 @@ def large_model_figure(
     ideal: bool = True,
     other: dict | None = None,
     other_label: str = "shorter protocol",
+    names: dict | None = None,
 ):
     """Chapter 4: the large toy model (the paper's Fig. 1b, d). Left: weak (γ > 0); right: strong (γ < 0).
 
@@ -536,8 +537,9 @@ def large_model_figure(
     the same keys to PowerLawFit (or None) drawn dashed over the widths they used (attribute
     ``widths``, else all). With ``paper`` the paper's values read off Fig. 1 are drawn as faint open
     markers; with ``ideal`` the weak panel shows the loss of the ideal no-superposition model, (4/3)Σ_{i>m}p_i − p_i².
-    ``other`` maps the same keys to ``(widths, loss)`` of a second run (another protocol), drawn as open
-    circles on dotted lines and named ``other_label`` in the legend.
+    ``other`` maps the same keys to ``(widths, loss)`` or ``(widths, loss, label)`` of a second run (another
+    protocol), drawn as open circles on dotted lines and named ``label`` (else ``other_label``) in the legend.
+    ``names`` (optional) maps keys to the protocol of the main run, added to its legend entry.
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -591,7 +593,8 @@ def large_model_figure(
                 )
             key = (regime, kind)
             if other and key in other:
-                ow, oy = (np.asarray(v, dtype=float) for v in other[key])
+                ow, oy = (np.asarray(v, dtype=float) for v in other[key][:2])
+                olab = other[key][2] if len(other[key]) > 2 else other_label
                 fig.add_trace(
                     go.Scatter(
                         x=ow,
@@ -599,9 +602,9 @@ def large_model_figure(
                         mode="lines+markers",
                         marker=dict(color=c, symbol="circle-open", size=7),
                         line=dict(color=c, width=1, dash="dot"),
-                        name=f"{KIND_LABELS[kind]} ({regime}), {other_label}",
+                        name=f"{KIND_LABELS[kind]} ({regime}), {olab}",
                         legendgroup=f"other-{regime}-{kind}",
-                        hovertemplate=f"{other_label}, m = %{{x}}<br>L = %{{y:.4g}}<extra></extra>",
+                        hovertemplate=f"{olab}, m = %{{x}}<br>L = %{{y:.4g}}<extra></extra>",
                     ),
                     row=1,
                     col=col,
@@ -610,6 +613,8 @@ def large_model_figure(
                 continue
             fit = (fits or {}).get(key)
             lab = f"{KIND_LABELS[kind]} ({regime})"
+            if names and key in names:
+                lab += f", {names[key]}"
             if fit is not None:
                 lab += f": α<sub>m</sub> = {fit.exponent:.2f} ± {fit.exponent_se:.2f}"
             if isinstance(loss[key], tuple):
