@@ -489,3 +489,14 @@ def test_describe_sweep_names_grid_widths_and_progress():
         "sweep large-cpu: n = 10240, widths [8, 16], kind: 1, gamma: 1, m: 2; batch 256, 20000 steps; "
         "1/2 models trained"
     )
+
+
+def test_the_time_table_of_the_large_model_sums_the_trained_models_only(book):
+    ds = book["large"][ch4.FULL_RUN]
+    t = ch4.large_time_table(ds)
+    assert t.shape == (6, ds.sizes["m"] + 1)
+    done = ds["completed"].values
+    assert int(np.isfinite(t.drop(columns="trained (h)").to_numpy()).sum()) == int(done.sum())
+    total = float(ds["train_seconds"].where(ds["completed"]).sum()) / 3600
+    assert t["trained (h)"].sum() == pytest.approx(total)
+    assert (t["trained (h)"].dropna() > 0).all()

@@ -17,7 +17,8 @@ Figures and tables, and the function that makes each (all at the paper's protoco
 - Figure 4.6, α_m against α: :func:`alpha_m_figure` (weak points: :func:`least_ambiguous_weak`)
 - Figure 4.7, activation density: :func:`density_figure` (numbers: :func:`density_check`)
 - Figure 4.8, the large toy model: :func:`large_figure` (runs: :func:`load_large`, :func:`large_runs`,
-  :func:`large_stand_ins`; what is trained so far: :func:`large_status`)
+  :func:`large_stand_ins`; what is trained so far: :func:`large_status`); Table 4.8, its training
+  time per model: :func:`large_time_table`
 - Live version (widgets): :func:`live_explorer`
 
 In the reproduction notes: Table 4.3, both protocols at every α: :func:`protocol_rows`; Table 4.4, α_m
@@ -613,6 +614,24 @@ def large_figure(runs: dict, sweeps: dict) -> go.Figure:
         title_text=f"Large toy model, n = {next(iter(sweeps.values())).attrs['n']}: loss against width"
     )
     return fig
+
+
+def large_time_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Table 4.8: hours of training (one CPU thread, evaluation included) of each model of the large-model
+    sweep ``ds``, by (regime, law) and width, NaN where not trained yet (chapter 4; the paper's protocol)."""
+    hours = ds["train_seconds"].where(ds["completed"]) / 3600
+    rows, index = [], []
+    for g in ds["gamma"].values:
+        for kind in ds["kind"].values:
+            rows.append(hours.sel(gamma=g, kind=kind).values)
+            index.append(("strong" if g < 0 else "weak", str(kind)))
+    t = pd.DataFrame(
+        rows,
+        index=pd.MultiIndex.from_tuples(index, names=["regime", "law"]),
+        columns=[f"m = {int(m)}" for m in ds["m"].values],
+    )
+    t["trained (h)"] = t.sum(axis=1, min_count=1)
+    return t
 
 
 def large_exponent_table(runs: dict) -> pd.DataFrame:
