@@ -662,7 +662,9 @@ def large_exponent_table(runs: dict) -> pd.DataFrame:
                         "law": kind,
                         "regime": regime,
                         "run": label,
-                        "widths trained": f"{int(w.min())}–{int(w.max())}",
+                        "widths trained": (
+                            f"{int(w.min())}–{int(w.max())}" if w.min() < w.max() else f"{int(w.min())}"
+                        ),
                         "fit range (paper's rule)": f"m ≥ {lo}",
                         "α_m (ours, paper's range)": (
                             f"{f.exponent:.2f} ± {f.exponent_se:.2f}" if f else "fewer than 3 widths"
