@@ -578,21 +578,31 @@ def large_stand_ins(runs: dict) -> dict:
     return out
 
 
-def large_status(runs: dict) -> str:
-    """Which widths of the paper's large model are trained at the paper's protocol, and which are still
-    missing, one line per regime and law (chapter 4, below Figure 4.8)."""
+_PLAIN_LAWS = {
+    "exponential": "exponential e^(−i/400)",
+    "power": "power law i^(−1.2)",
+    "linear": "linear n − i",
+}
+
+
+def large_status(runs: dict) -> pd.DataFrame:
+    """Which models of the paper's large model are trained at the paper's protocol so far (chapter 4,
+    below Figure 4.8): rows (regime, law), columns the paper's widths, "✓" where trained and "·" where
+    still to train, and a last column counting the trained widths."""
     allw = [int(w) for w in PAPER_FIG1_LOSS["widths"]["all"]]
     curves = runs.get(FULL_RUN, {})
-    lines = []
-    for regime in ("strong", "weak"):
+    rows, index = [], []
+    for regime, g in (("strong", "γ = −1"), ("weak", "γ = 0.1")):
         for kind in LAWS:
             c = curves.get((regime, kind))
-            got = [] if c is None else c["widths"].astype(int).tolist()
-            miss = [w for w in allw if w not in got]
-            done = ", ".join(map(str, got)) if got else "none yet"
-            rest = f"; still to train: m = {', '.join(map(str, miss))}" if miss else " (complete)"
-            lines.append(f"{regime:6s} {kind:12s} at the paper's protocol: m = {done}{rest}")
-    return "\n".join(lines)
+            got = set() if c is None else set(c["widths"].astype(int).tolist())
+            rows.append(["✓" if w in got else "·" for w in allw] + [f"{len(got)} of {len(allw)}"])
+            index.append((f"{regime} ({g})", _PLAIN_LAWS[kind]))
+    return pd.DataFrame(
+        rows,
+        index=pd.MultiIndex.from_tuples(index, names=["regime", "law"]),
+        columns=[f"m = {w}" for w in allw] + ["trained"],
+    )
 
 
 def large_figure(runs: dict, sweeps: dict) -> go.Figure:
