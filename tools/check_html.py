@@ -8,8 +8,8 @@ For every HTML page under the build folder:
 - no script, style sheet or font is asked from outside the book's own files (no CDN);
 - every formula is typeset: no raw TeX (``\\(``, ``\\[``, ``$$``, ``\\frac`` ...) is left in the visible text
   outside MathJax's output and outside code (MathJax itself is served by the book, so offline it must load);
-- phone width: every page is opened again 400 px wide, and every plotly figure's plot area (the span of
-  its subplots' ``.nsewdrag`` rectangles) must be at least ``--min-plot-px`` (250) wide, every slider rail too.
+- phone width: every page is opened again 400 px wide, and every panel of every plotly figure (each subplot's
+  ``.nsewdrag`` rectangle) must be at least ``--min-plot-px`` (250) wide, every slider rail too.
 It prints each page's size, and a page over ``--max-page-mb`` (default 2 MB of HTML; plotly.js is
 loaded once per page from the book's static files, not embedded) is a problem. ``--selftest`` builds pages
 with a blank figure, a broken script, a dead slider, raw TeX, a script from a CDN and a legend that squeezes the plot at 400 px,
@@ -103,7 +103,7 @@ async () => {
 }
 """
 
-# The plot area of a figure at phone width: the span of its subplots' drag rectangles (one per subplot),
+# The plot area of a figure at phone width: the width of its narrowest subplot (drag rectangle, one per subplot),
 # and the width of each slider rail. Figures not shown (width 0, e.g. inside a closed dropdown) are skipped.
 PLOT_AREA = """
 (gd) => {
@@ -111,8 +111,8 @@ PLOT_AREA = """
   const rects = Array.from(gd.querySelectorAll('rect.nsewdrag')).map(e => e.getBoundingClientRect())
     .filter(r => r.width > 0);
   const rails = Array.from(gd.querySelectorAll('rect.slider-rail-rect')).map(e => e.getBoundingClientRect().width);
-  const span = rects.length ? Math.max(...rects.map(r => r.right)) - Math.min(...rects.map(r => r.left)) : null;
-  return {fig: box.width, span: span, rails: rails};
+  const span = rects.length ? Math.min(...rects.map(r => r.width)) : null;  // the narrowest panel
+  return {fig: box.width, span: span, panels: rects.length, rails: rails};
 }
 """
 
@@ -170,8 +170,9 @@ def check_narrow(ctx, base: str, rel: str, min_plot_px: float) -> tuple[list[str
             continue
         if st["span"] is not None and st["span"] < min_plot_px:
             problems.append(
-                f"{rel}: figure #{k + 1} at {NARROW_PX} px: plot area {st['span']:.0f} px wide "
-                f"(figure {st['fig']:.0f} px), less than {min_plot_px:.0f} px"
+                f"{rel}: figure #{k + 1} at {NARROW_PX} px: "
+                + ("a panel" if st["panels"] > 1 else "plot area")
+                + f" {st['span']:.0f} px wide (figure {st['fig']:.0f} px), less than {min_plot_px:.0f} px"
             )
         for w in st["rails"]:
             if w < min_plot_px:
@@ -296,7 +297,19 @@ SELFTEST_PAGES = {
     "squeezed.html": """<div id='s' class='plotly-graph-div' style='height:400px;width:100%'></div>
 <script>Plotly.newPlot('s', [0, 1, 2].map(k => ({y: [1, 2, 3].map(v => v * (k + 1)),
   name: 'paper protocol, γ = −0.78, α = 2, curve number ' + k})), {margin: {l: 60, r: 20}}, {responsive: true});</script>""",
+    # Two panels side by side at 400 px: each about 150 px wide (no narrow relayout stacks them).
+    "twopanel.html": """<div id='t' class='plotly-graph-div' style='height:400px;width:100%'></div>
+<script>Plotly.newPlot('t', TWO_PANELS.data, TWO_PANELS.layout, {responsive: true});</script>""",
 }
+
+# A figure of two subplots in one row with their titles, as plotly's make_subplots writes it.
+TWO_PANELS_JS = """<script>var TWO_PANELS = {data: [{y: [3, 2, 1], name: 'weak'},
+  {y: [1, 2, 3], name: 'strong', xaxis: 'x2', yaxis: 'y2'}], layout: {
+  xaxis: {domain: [0, 0.45], anchor: 'y', title: {text: 'width m'}}, yaxis: {domain: [0, 1], anchor: 'x'},
+  xaxis2: {domain: [0.55, 1], anchor: 'y2', title: {text: 'width m'}}, yaxis2: {domain: [0, 1], anchor: 'x2'},
+  annotations: [{text: 'weak superposition', x: 0.225, y: 1, xref: 'paper', yref: 'paper', xanchor: 'center',
+    yanchor: 'bottom', showarrow: false}, {text: 'strong superposition', x: 0.775, y: 1, xref: 'paper',
+    yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false}], height: 400}};</script>"""
 
 
 # The control page: what the book serves (its own MathJax, narrow-figures.js) must pass every check.
@@ -309,6 +322,8 @@ GOOD_PAGE = """<p>The loss falls as <span class='math notranslate nohighlight'>\
   {label: '1', method: 'update', args: [{visible: [true, true, true, false, false, false]}]},
   {label: '2', method: 'update', args: [{visible: [false, false, false, true, true, true]}]}]}]},
   {responsive: true});</script>
+<div id='t' class='plotly-graph-div' style='width:100%'></div>
+<script>Plotly.newPlot('t', TWO_PANELS.data, TWO_PANELS.layout, {responsive: true});</script>
 <div id='h' class='plotly-graph-div' style='height:450px;width:100%'></div>
 <script>Plotly.newPlot('h', [{type: 'heatmap', z: [[1, 2, 3], [3, 2, 1]], colorbar: {title: {text: 'fitted α_m'}}}],
   {title: {text: 'α_m over (γ, α)'}}, {responsive: true});</script>"""
@@ -345,6 +360,7 @@ def selftest() -> int:
             "rawtex.html": "raw TeX",
             "cdn.html": "asks the network",
             "squeezed.html": "plot area",
+            "twopanel.html": "a panel",
         }
         ok = True
         for name, body in SELFTEST_PAGES.items():
@@ -352,7 +368,8 @@ def selftest() -> int:
             site.mkdir()
             shutil.copyfile(tmp / "plotly.min.js", site / "plotly.min.js")
             (site / name).write_text(
-                f"<html><head><meta charset='utf-8'><script src='plotly.min.js'></script></head><body>{body}</body></html>"
+                f"<html><head><meta charset='utf-8'><script src='plotly.min.js'></script>{TWO_PANELS_JS}</head>"
+                f"<body>{body}</body></html>"
             )
             problems = check_site(site, verbose=False)
             hit = [p for p in problems if expected[name] in p]
@@ -372,7 +389,8 @@ def selftest() -> int:
             (site / "good.html").write_text(
                 "<html><head><meta charset='utf-8'><meta name='viewport' content='width=device-width, initial-scale=1'>"
                 "<script src='plotly.min.js'></script><script src='narrow-figures.js'></script>"
-                "<script defer src='mathjax/tex-mml-chtml.js'></script></head>"
+                + TWO_PANELS_JS
+                + "<script defer src='mathjax/tex-mml-chtml.js'></script></head>"
                 f"<body>{GOOD_PAGE}</body></html>"
             )
             problems = check_site(site, verbose=False)

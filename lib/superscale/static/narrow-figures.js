@@ -3,7 +3,7 @@
  * On a narrow screen (window narrower than 600 px) each plotly figure of the page is relaid out:
  * its legend lies flat above the plot area (below the title) instead of taking a column at the
  * right, the side margins and the fonts of titles shrink, sliders span the full width with smaller labels,
- * colour bars lie flat (above the plot, or below it when the legend is above). Back on a wide screen
+ * panels side by side are stacked one under the other (each the full width), colour bars lie flat (above the plot, or below it when the legend is above). Back on a wide screen
  * the figure's own layout returns. Desktop figures are never changed. Served by the book itself
  * (_config.yml: html_static_path, html_js_files); tools/check_html.py checks the result at 400 px.
  */
@@ -63,6 +63,46 @@
       up["sliders[" + k + "].currentvalue.font.size"] = 12;
     });
     return up;
+  }
+
+  // Panels side by side (one row of two or three subplots) are stacked, one under the other, each the
+  // full width; the figure grows taller and each subplot title moves above its panel. Returns false
+  // (and changes nothing) for any other arrangement.
+  function stackUpdate(gd, up) {
+    var full = gd._fullLayout || {};
+    var lay = gd.layout || {};
+    var xs = Object.keys(full).filter(function (k) {
+      return /^xaxis\d*$/.test(k) && full[k] && full[k].domain && !full[k].overlaying;
+    });
+    if (xs.length < 2 || xs.length > 3) return false;
+    var panels = xs.map(function (xk) {
+      var yk = "yaxis" + String(full[xk].anchor || "y").slice(1);
+      return { xk: xk, yk: yk, x: full[xk].domain.slice(), y: (full[yk] || {}).domain };
+    });
+    if (panels.some(function (p) { return !p.y; })) return false;
+    panels.sort(function (a, b) { return a.x[0] - b.x[0]; });
+    for (var i = 0; i < panels.length; i++) {
+      if (Math.abs(panels[i].y[0] - panels[0].y[0]) > 0.01 || Math.abs(panels[i].y[1] - panels[0].y[1]) > 0.01) return false;
+      if (i > 0 && panels[i].x[0] < panels[i - 1].x[1] - 0.001) return false; // overlapping: not one row
+    }
+    var n = panels.length;
+    var gap = 0.1; // between panels, room for the x axis title of one and the subplot title of the next
+    var h = (1 - gap * (n - 1)) / n;
+    panels.forEach(function (p, i) {
+      var top = 1 - i * (h + gap);
+      up[p.xk + ".domain"] = [0, 1];
+      up[p.yk + ".domain"] = [top - h, top];
+      (lay.annotations || []).forEach(function (a, k) {
+        var centre = 0.5 * (p.x[0] + p.x[1]);
+        var paper = (a.xref || "paper") === "paper" && (a.yref || "paper") === "paper";
+        if (paper && Math.abs((a.x || 0) - centre) < 0.02 && (a.y || 0) >= p.y[1] - 0.02) {
+          up["annotations[" + k + "].x"] = 0.5;
+          up["annotations[" + k + "].y"] = top;
+        }
+      });
+    });
+    up.height = Math.round((full.height || 450) * (n === 2 ? 1.6 : 2.2));
+    return true;
   }
 
   // Colour bars (heatmaps, coloured markers) lie flat: above the plot when there is no legend there,
@@ -130,6 +170,7 @@
     var narrow = window.innerWidth < NARROW;
     if (narrow && !saved.has(gd)) {
       var up = narrowUpdate(gd);
+      stackUpdate(gd, up);
       var bars = colorbarUpdates(gd);
       var flat = bars.length > 0;
       saved.set(gd, {
