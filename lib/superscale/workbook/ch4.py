@@ -307,16 +307,23 @@ def check_density(by_density: Callable) -> str:
         f"return a pandas DataFrame (one row per E, one column per γ), got {type(got).__name__}",
     )
     E, G = want.index.values, want.columns.values
+
+    def same(a, b) -> bool:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return a.shape == b.shape and np.allclose(a, b)
+
+    if got.shape == want.shape[::-1] and same(got.index, G) and same(got.columns, E):
+        raise ExerciseError("your rows are γ and your columns E; put one row per E and one column per γ")
     if got.shape != want.shape:
         raise ExerciseError(
             f"your table has shape {got.shape}; it should be {want.shape}: one α_m per (E, γ), each fitted "
             "over the six widths m (not over E)"
         )
     gi, gc = np.asarray(got.index, dtype=float), np.asarray(got.columns, dtype=float)
-    if np.allclose(gi, G) and np.allclose(gc, E) and not np.allclose(gi, E):
+    if same(gi, G) and same(gc, E) and not same(gi, E):
         raise ExerciseError("your rows are γ and your columns E; put one row per E and one column per γ")
     expect(
-        np.allclose(gi, E) and np.allclose(gc, G),
+        same(gi, E) and same(gc, G),
         f"label the rows with ds['E'] ({np.round(E, 2).tolist()}) and the columns with ds['gamma'] "
         f"({np.round(G, 2).tolist()})",
     )
@@ -326,7 +333,7 @@ def check_density(by_density: Callable) -> str:
             raise ExerciseError(
                 "your exponents have the wrong sign: α_m is minus the slope of log L against log m"
             )
-        if np.allclose(v, w.T, rtol=1e-6):
+        if v.shape == w.T.shape and np.allclose(v, w.T, rtol=1e-6):
             raise ExerciseError("your values are transposed: row i should hold E[i], column j γ[j]")
         i, j = np.unravel_index(int(np.argmax(np.abs(v - w))), w.shape)
         raise ExerciseError(
