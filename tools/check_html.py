@@ -112,7 +112,13 @@ PLOT_AREA = """
     .filter(r => r.width > 0);
   const rails = Array.from(gd.querySelectorAll('rect.slider-rail-rect')).map(e => e.getBoundingClientRect().width);
   const span = rects.length ? Math.min(...rects.map(r => r.width)) : null;  // the narrowest panel
-  return {fig: box.width, span: span, panels: rects.length, rails: rails};
+  // a panel is cut off when it reaches below the figure's box or below an ancestor of fixed height
+  let bottom = box.bottom;
+  for (let e = gd.parentElement, i = 0; e && i < 4; e = e.parentElement, i++) {
+    if (e.style && e.style.height && e.style.height !== 'auto') bottom = Math.min(bottom, e.getBoundingClientRect().bottom);
+  }
+  const clipped = rects.filter(r => r.bottom > bottom + 2 || r.right > box.right + 2).length;
+  return {fig: box.width, span: span, panels: rects.length, clipped: clipped, rails: rails};
 }
 """
 
@@ -173,6 +179,11 @@ def check_narrow(ctx, base: str, rel: str, min_plot_px: float) -> tuple[list[str
                 f"{rel}: figure #{k + 1} at {NARROW_PX} px: "
                 + ("a panel" if st["panels"] > 1 else "plot area")
                 + f" {st['span']:.0f} px wide (figure {st['fig']:.0f} px), less than {min_plot_px:.0f} px"
+            )
+        if st["clipped"]:
+            problems.append(
+                f"{rel}: figure #{k + 1} at {NARROW_PX} px: {st['clipped']} panel(s) outside the figure's box "
+                "(cut off by its height)"
             )
         for w in st["rails"]:
             if w < min_plot_px:
@@ -297,6 +308,12 @@ SELFTEST_PAGES = {
     "squeezed.html": """<div id='s' class='plotly-graph-div' style='height:400px;width:100%'></div>
 <script>Plotly.newPlot('s', [0, 1, 2].map(k => ({y: [1, 2, 3].map(v => v * (k + 1)),
   name: 'paper protocol, γ = −0.78, α = 2, curve number ' + k})), {margin: {l: 60, r: 20}}, {responsive: true});</script>""",
+    # Two panels stacked by a relayout that forgot the div's own CSS height: the lower panel is cut off.
+    "clipped.html": """<div style='height:400px;width:100%'><div id='c' class='plotly-graph-div' style='height:700px;width:100%'></div></div>
+<script>var L = Object.assign({}, TWO_PANELS.layout, {height: 700,
+  xaxis: {domain: [0, 1], anchor: 'y'}, yaxis: {domain: [0.55, 1], anchor: 'x'},
+  xaxis2: {domain: [0, 1], anchor: 'y2'}, yaxis2: {domain: [0, 0.45], anchor: 'x2'}});
+Plotly.newPlot('c', TWO_PANELS.data, L, {responsive: true});</script>""",
     # Two panels side by side at 400 px: each about 150 px wide (no narrow relayout stacks them).
     "twopanel.html": """<div id='t' class='plotly-graph-div' style='height:400px;width:100%'></div>
 <script>Plotly.newPlot('t', TWO_PANELS.data, TWO_PANELS.layout, {responsive: true});</script>""",
@@ -322,7 +339,7 @@ GOOD_PAGE = """<p>The loss falls as <span class='math notranslate nohighlight'>\
   {label: '1', method: 'update', args: [{visible: [true, true, true, false, false, false]}]},
   {label: '2', method: 'update', args: [{visible: [false, false, false, true, true, true]}]}]}]},
   {responsive: true});</script>
-<div id='t' class='plotly-graph-div' style='width:100%'></div>
+<div style='height:400px;width:100%'><div id='t' class='plotly-graph-div' style='height:400px;width:100%'></div></div>
 <script>Plotly.newPlot('t', TWO_PANELS.data, TWO_PANELS.layout, {responsive: true});</script>
 <div id='h' class='plotly-graph-div' style='height:450px;width:100%'></div>
 <script>Plotly.newPlot('h', [{type: 'heatmap', z: [[1, 2, 3], [3, 2, 1]], colorbar: {title: {text: 'fitted α_m'}}}],
@@ -361,6 +378,7 @@ def selftest() -> int:
             "cdn.html": "asks the network",
             "squeezed.html": "plot area",
             "twopanel.html": "a panel",
+            "clipped.html": "outside the figure's box",
         }
         ok = True
         for name, body in SELFTEST_PAGES.items():

@@ -86,7 +86,7 @@
       if (i > 0 && panels[i].x[0] < panels[i - 1].x[1] - 0.001) return false; // overlapping: not one row
     }
     var n = panels.length;
-    var gap = 0.1; // between panels, room for the x axis title of one and the subplot title of the next
+    var gap = 0.14; // between panels, room for the x axis title of one and the subplot title of the next
     var h = (1 - gap * (n - 1)) / n;
     panels.forEach(function (p, i) {
       var top = 1 - i * (h + gap);
@@ -170,15 +170,23 @@
     var narrow = window.innerWidth < NARROW;
     if (narrow && !saved.has(gd)) {
       var up = narrowUpdate(gd);
-      stackUpdate(gd, up);
+      var stacked = stackUpdate(gd, up);
       var bars = colorbarUpdates(gd);
       var flat = bars.length > 0;
       saved.set(gd, {
         layout: savedValues(gd.layout, up),
+        styleHeight: gd.style.height,
+        parentHeight: gd.parentElement ? gd.parentElement.style.height : "",
         flat: flat,
         bars: bars.map(function (b) { return { index: b.index, up: savedValues(gd.data[b.index], b.up) }; }),
       });
       restyleAll(gd, bars);
+      // the div's own CSS height (set by the page) would clip the taller stacked figure
+      // (plotly's own wrapper div carries the old height too)
+      if (stacked) {
+        gd.style.height = up.height + "px";
+        if (gd.parentElement && gd.parentElement.style.height) gd.parentElement.style.height = "auto";
+      }
       window.Plotly.relayout(gd, up);
       // a colour bar turned flat needs a fresh plot (its axis is not recomputed by restyle)
       if (flat) window.Plotly.newPlot(gd, gd.data, gd.layout, gd._context);
@@ -186,6 +194,8 @@
       var back = saved.get(gd);
       saved.delete(gd);
       restyleAll(gd, back.bars);
+      gd.style.height = back.styleHeight;
+      if (gd.parentElement) gd.parentElement.style.height = back.parentHeight;
       window.Plotly.relayout(gd, back.layout);
       // a fresh plot: a colour bar moved back to the right keeps stale margins otherwise
       if (back.flat) window.Plotly.newPlot(gd, gd.data, gd.layout, gd._context);
