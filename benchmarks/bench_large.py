@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import os
 
+# One thread for the BLAS libraries; Numba's pool is sized once, at import, to every core, and --threads then
+# picks how many of it (and of torch's) a model uses.
 for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS"):
-    os.environ.setdefault(_v, "1")
+    os.environ.setdefault(_v, str(os.cpu_count() or 1) if _v == "NUMBA_NUM_THREADS" else "1")
 
 import argparse
 import dataclasses
@@ -52,7 +54,9 @@ def seconds_per_step(kind: str, m: int, device: str, short: int, long: int, roun
     """Median over ``rounds`` of (t(long) − t(short)) / (long − short) for one model of the paper-large grid."""
     grid = get_grid("paper-large")
     warm = dataclasses.replace(grid.protocol, steps=1, eval_samples=2048)
-    train_models([_spec(kind, m)], grid.n, warm, device=device, progress=False)  # compile, allocate, warm caches
+    train_models(
+        [_spec(kind, m)], grid.n, warm, device=device, progress=False
+    )  # compile, allocate, warm caches
     out = []
     for _ in range(rounds):
         ts = []
@@ -72,7 +76,9 @@ def engine_check(device: str, steps: int) -> bool:
     grid = get_grid("paper-large")
     pr = dataclasses.replace(grid.protocol, steps=steps, eval_samples=20480)
     ok = True
-    print(f"\nengine check: n = {grid.n}, m = 8, gamma = -1, {steps} steps of batch {pr.batch}, eval 20 480 samples")
+    print(
+        f"\nengine check: n = {grid.n}, m = 8, gamma = -1, {steps} steps of batch {pr.batch}, eval 20 480 samples"
+    )
     print(f"{'law':12s} {'fused (CPU)':>22s} {f'PyTorch ({device})':>22s} {'|diff| / SE':>12s}")
     for kind in LAWS:
         a = train_models([_spec(kind, 8)], grid.n, pr, device="cpu", progress=False, mode="fused")[0]
@@ -99,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="also compare the engines on a small case")
     ap.add_argument("--check-steps", type=int, default=400)
     ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument("--threads", type=int, default=1, help="CPU threads of one model (default 1; CPU only)")
     a = ap.parse_args(argv)
     widths = [int(w) for w in a.widths.split(",")]
     laws = a.laws.split(",")
@@ -107,14 +114,20 @@ def main(argv: list[str] | None = None) -> int:
     bad = [k for k in laws if k not in LAWS]
     if bad:
         ap.error(f"--laws must be among {LAWS}, got {bad}")
-    torch.set_num_threads(1 if a.device == "cpu" else torch.get_num_threads())
+    cores = os.cpu_count() or 1
+    if not 1 <= a.threads <= cores:
+        ap.error(f"--threads must be between 1 and this machine's {cores} cores, got {a.threads}")
+    torch.set_num_threads(a.threads if a.device == "cpu" else torch.get_num_threads())
     dev = a.device
-    name = torch.cuda.get_device_name() if torch.device(dev).type == "cuda" else "CPU, one thread"
+    cpu = f"CPU, {a.threads} thread" + ("s" if a.threads > 1 else "")
+    name = torch.cuda.get_device_name() if torch.device(dev).type == "cuda" else cpu
     print(f"device: {dev} ({name}); engine mode {engine_mode(dev)}; torch {torch.__version__}")
     ok = True
     if not a.no_timing:
         steps = get_grid("paper-large").protocol.steps
-        print(f"\nseconds per step, median of {a.rounds} rounds of ({a.long} − {a.short}) steps; hours for {steps} steps")
+        print(
+            f"\nseconds per step, median of {a.rounds} rounds of ({a.long} − {a.short}) steps; hours for {steps} steps"
+        )
         print(f"{'law':12s} " + " ".join(f"{'m=' + str(w):>9s}" for w in widths) + f" {'h (all)':>9s}")
         total = 0.0
         for kind in laws:
@@ -123,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             total += hours
             print(f"{kind:12s} " + " ".join(f"{x:9.4f}" for x in s) + f" {hours:9.2f}")
             print(f"{'  h/model':12s} " + " ".join(f"{x * steps / 3600:9.2f}" for x in s), flush=True)
-        print(f"strong curves of these laws and widths: {total:.1f} device-hours (one γ; the weak γ about as much)")
+        print(
+            f"strong curves of these laws and widths: {total:.1f} device-hours (one γ; the weak γ about as much)"
+        )
     if a.check:
         ok = engine_check(dev, a.check_steps)
     return 0 if ok else 1

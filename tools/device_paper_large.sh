@@ -15,7 +15,7 @@
 # Usage (device tool, repository root; .device/ holds the h5netcdf wheel the GPU image lacks):
 #   pip download h5netcdf --no-deps -d .device          # once, here
 #   run: bash tools/device_paper_large.sh     with carry [".device"], timeout_s 600
-# Locally, to try the plumbing on the CPU:  DEVICE=cpu BENCH=0 LIMIT=30 OUT=/tmp/o PY=python bash tools/device_paper_large.sh
+# Locally, to try the plumbing on the CPU:  DEVICE=cpu BENCH=0 LIMIT=30 OUT=runs/device-try PY=python bash tools/device_paper_large.sh
 set -uo pipefail
 DEVICE=${DEVICE:-cuda}
 LIMIT=${LIMIT:-330}             # seconds for step 3
