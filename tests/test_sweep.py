@@ -235,6 +235,22 @@ def test_combine_files_equals_one_merge(tmp_path):
         assert c.attrs["units_finished_list"] == w.attrs["units_finished_list"]
         assert c.attrs["complete"] == 1 and c.attrs["units_finished"] == 3
         assert "a.nc" in c.attrs["combined_from"] and "sweep combine" in c.attrs["command"]
+    # merges that keep every model (--keep-untrained) share all axes: each model comes from the file that trained it
+    for name in ("ka", "kb"):  # the run folders a (alpha 1.0) and b (0.5, 1.5) above
+        sweep.merge_grid(
+            g, tmp_path / name[1], tmp_path / f"{name}.nc", allow_partial=True, drop_missing=False
+        )
+    sweep.combine_files([tmp_path / "ka.nc", tmp_path / "kb.nc"], tmp_path / "k.nc")
+    with (
+        xr.open_dataset(tmp_path / "whole.nc", engine="h5netcdf") as w,
+        xr.open_dataset(tmp_path / "ka.nc", engine="h5netcdf") as ka,
+        xr.open_dataset(tmp_path / "k.nc", engine="h5netcdf") as k,
+    ):
+        assert int(ka["completed"].sum()) < int(w["completed"].sum())  # the halves really are partial
+        for v in ("final_loss", "phi_half", "row_norm", "completed", "p", "norm_hist", "loss_curve", "n_gt1"):
+            assert k[v].dims == w[v].dims and k[v].dtype == w[v].dtype, v
+            np.testing.assert_allclose(k[v].values.astype(float), w[v].values.astype(float), err_msg=v)
+        assert k.attrs["units_finished_list"] == w.attrs["units_finished_list"] and k.attrs["complete"] == 1
     # the same unit twice, a different protocol, a missing file: clear errors, nothing written
     with pytest.raises(ValueError, match="is in both"):
         sweep.combine_files([tmp_path / "a.nc", tmp_path / "whole.nc"], tmp_path / "bad.nc")

@@ -500,11 +500,56 @@ def _write_nc(ds, to: Path) -> Path:
 _LEAD_DIMS = ("seed", "kind", "alpha", "E")
 
 
+def _fill_models(parts: list, paths: list[Path]):
+    """Combine merges that share every axis and hold different trained models (``merge --keep-untrained``
+    of the same grid in several sessions): each model's values come from the file in which it is
+    ``completed``; variables without the model axes (e.g. the frequencies ``p``) must agree where both
+    files have them."""
+    import numpy as np
+    import xarray as xr
+
+    out = parts[0]
+    model_dims = out["completed"].dims
+    for p, ds in zip(paths[1:], parts[1:]):
+        try:
+            xr.align(out, ds, join="exact")
+        except ValueError as e:
+            raise ValueError(f"{str(p)!r} does not share the axes of {str(paths[0])!r}: {e}") from None
+        done = ds["completed"].fillna(False).astype(bool)
+        both = out["completed"].fillna(False).astype(bool) & done
+        if bool(both.any()):
+            raise ValueError(
+                f"{str(p)!r} and the files before it both hold {int(both.sum())} of the same trained models; "
+                "combine files that hold different models"
+            )
+        new = out.copy()
+        for v in ds.data_vars:
+            if set(model_dims) <= set(ds[v].dims):
+                new[v] = xr.where(done, ds[v], out[v]).astype(out[v].dtype).transpose(*out[v].dims)
+            else:
+                a, b = np.asarray(out[v].values), np.asarray(ds[v].values)
+                known = ~(_isnan(a) | _isnan(b))
+                if not np.array_equal(a[known], b[known]):
+                    raise ValueError(f"variable {v!r} differs between {str(paths[0])!r} and {str(p)!r}")
+                new[v] = out[v].combine_first(ds[v])
+        out = new
+    return out
+
+
+def _isnan(a):
+    import numpy as np
+
+    return np.isnan(a) if np.issubdtype(a.dtype, np.floating) else np.zeros(a.shape, dtype=bool)
+
+
 def combine_files(paths, to: str | Path, command: str | None = None) -> Path:
     """Combine merged files of one grid and protocol that hold different units into one file (the sweeps).
 
     For units trained in pieces whose unit folders are gone (other sessions, machines or clusters):
-    ``merge`` each folder, then ``combine`` the files. All inputs must carry the same ``settings``
+    ``merge`` each folder, then ``combine`` the files. The files either differ along one lead axis (e.g.
+    one file per α), or share every axis and hold different trained models (``merge --keep-untrained``
+    in several sessions; each model is taken from the file where it is ``completed``). All inputs must
+    carry the same ``settings``
     attribute (grid and protocol) and no unit may be in two of them; the result has the layout of
     :func:`superscale.sweep.merge_grid` (singleton lead axes as scalar coordinates), the union of ``units_finished_list``
     and the summed ``train_seconds_total``. Written atomically; ``to`` may be one of the inputs.
@@ -551,18 +596,21 @@ def combine_files(paths, to: str | Path, command: str | None = None) -> Path:
         for d in lead
         if any(set(e[d].values.tolist()) != set(expanded[0][d].values.tolist()) for e in expanded)
     ]
-    if len(differ) != 1:
+    if len(differ) > 1:
         raise ValueError(
-            f"the files must differ along exactly one of {lead} (they differ along {differ or 'none'}); "
+            f"the files must differ along at most one of {lead} (they differ along {differ}); "
             "combine them one axis at a time"
         )
-    try:
-        out = xr.concat(
-            expanded, dim=differ[0], data_vars="all", coords="different", compat="equals", join="exact"
-        )
-    except ValueError as e:
-        raise ValueError(f"the files do not share their other axes: {e}") from None
-    out = out.sortby(differ[0])
+    if differ:
+        try:
+            out = xr.concat(
+                expanded, dim=differ[0], data_vars="all", coords="different", compat="equals", join="exact"
+            )
+        except ValueError as e:
+            raise ValueError(f"the files do not share their other axes: {e}") from None
+        out = out.sortby(differ[0])
+    else:
+        out = _fill_models(expanded, paths)
     out["completed"] = out["completed"].fillna(False).astype(bool)
     for d in lead:
         if out.sizes[d] == 1:
