@@ -509,3 +509,33 @@ def test_a_worse_paper_protocol_run_breaks_its_claims(book):
     bad = [f.claim for f in _failed(c4.check_large(ch4.large_runs(sweeps), sweeps))]
     assert "the paper's protocol, strong: every trained model within 10 % of the paper's Fig. 1" in bad
     assert "the paper's protocol is never worse than 256 × 20 000 (within 2 SE)" in bad
+
+
+def test_the_slope_of_the_papers_own_losses_over_the_same_widths():
+    """paper_fig1_fit: a least-squares slope of the read-off losses; its reading SE is 5 % over the spread of
+    ln m (widths 32, 64, 128: 0.05 / (ln 2 · √2))."""
+    fit, read_se = ch4.paper_fig1_fit("power", "strong", [32, 64, 128, 100000])
+    x = np.log([32.0, 64.0, 128.0])
+    y = np.log([0.31, 0.155, 0.088])
+    assert fit.exponent == pytest.approx(-np.polyfit(x, y, 1)[0])
+    assert read_se == pytest.approx(0.05 / (np.log(2) * np.sqrt(2)))
+    assert ch4.paper_fig1_fit("linear", "weak", [8, 16]) == (None, pytest.approx(np.nan, nan_ok=True))
+    with pytest.raises(ValueError, match="regime"):
+        ch4.paper_fig1_fit("power", "medium", [8, 16, 32])
+
+
+def test_a_paper_protocol_curve_steeper_than_the_papers_breaks_the_slope_claim():
+    """At the paper's losses the slope claim holds; tilted by m^-0.5 (well beyond 2 SE) it fails."""
+    w = np.array([32.0, 64.0, 128.0])
+    paper = np.array([0.31, 0.155, 0.088])
+    for tilt, ok in ((0.0, True), (0.5, False)):
+        y = paper * (w / 32) ** -tilt
+        curve = {"widths": w, "loss": y, "se": 0.01 * y, "fit": exponents.fit_large(w, y, "power", -1.0)}
+        found = [
+            f for f in c4._check_paper_large({ch4.FULL_RUN: {("strong", "power"): curve}}) if "α_m" in f.claim
+        ]
+        assert [f.claim for f in found] == [
+            "the paper's protocol, strong power: α_m over m = 32–128 agrees with the slope of the paper's own "
+            "losses over the same widths (2 SE)"
+        ]
+        assert found[0].ok is ok, found[0].message

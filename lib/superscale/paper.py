@@ -74,6 +74,9 @@ PAPER_LARGE_R2: dict[str, dict[str, float]] = {
 
 #: Large-model losses read off Fig. 1b (weak, γ = 0.1) and Fig. 1d (strong, γ = −1), m = 8…1024
 #: (read off a log-log figure: about ±5 %).
+#: Relative reading error of each value of PAPER_FIG1_LOSS (a log-log figure read by eye).
+PAPER_FIG1_READ_ERROR: float = 0.05
+
 PAPER_FIG1_LOSS: dict[str, dict[str, tuple[float, ...]]] = {
     "widths": {"all": (8, 16, 32, 64, 128, 256, 512, 1024)},
     "weak": {
@@ -277,6 +280,9 @@ SOURCES: dict[str, Source] = {
     "PAPER_LARGE_ALPHA_M": Source("Fig. 1d, App. D.1", "quoted"),
     "PAPER_LARGE_R2": Source("Fig. 9a", "read off the figure, ±0.01"),
     "PAPER_FIG1_LOSS": Source("Fig. 1b and 1d", "read off a log-log figure, ±5 %"),
+    "PAPER_FIG1_READ_ERROR": Source(
+        "Fig. 1b and 1d", "our estimate of the error of reading the log-log figure"
+    ),
     "PAPER_FIG5E": Source("Fig. 5e", "read off the figure (ranges over the three strong γ)"),
     "PAPER_STRONG_GAMMAS": Source("Fig. 5e", "quoted in the legend (γ = −7/9, −5/9, −3/9 of the grid)"),
     "DENSITY_PAPER_E": Source("Fig. 14b, App. D.3", "computed from the caption's E = 1 + s(H_1000 − 1)"),

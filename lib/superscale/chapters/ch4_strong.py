@@ -50,12 +50,15 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
     import xarray as xr
 
+    from ..fit import PowerLawFit
+
 from .. import analysis, catalog, exponents
 from ..fit import fit_power_law
 from ..paper import (
     DENSITY_PAPER_E,
     PAPER_DENSITY_ALPHA_M,
     PAPER_FIG1_LOSS,
+    PAPER_FIG1_READ_ERROR,
     PAPER_FIG5E,
     PAPER_LARGE_ALPHA_M,
     PAPER_LARGE_R2,
@@ -644,6 +647,21 @@ def large_time_table(ds: xr.Dataset) -> pd.DataFrame:
     return t
 
 
+def paper_fig1_fit(kind: str, regime: str, widths) -> tuple[PowerLawFit | None, float]:
+    """α_m fitted to the paper's own Fig. 1 losses over those of ``widths`` the figure shows, and the standard
+    error that reading the figure (±5 % a loss) puts on that slope; (None, nan) with fewer than 3 widths
+    (chapter 4, Table 4.6)."""
+    if regime not in ("strong", "weak"):
+        raise ValueError(f"regime must be 'strong' or 'weak', got {regime!r}")
+    pw = np.asarray(PAPER_FIG1_LOSS["widths"]["all"], dtype=float)
+    same = np.isin(pw, np.asarray(widths, dtype=float))
+    if same.sum() < 3:
+        return None, float("nan")
+    x = np.log(pw[same])
+    read_se = PAPER_FIG1_READ_ERROR / float(np.sqrt(np.sum((x - x.mean()) ** 2)))
+    return fit_power_law(pw[same], np.asarray(PAPER_FIG1_LOSS[regime][kind], dtype=float)[same]), read_se
+
+
 def large_exponent_table(runs: dict) -> pd.DataFrame:
     """Table 4.6: α_m of the large model for each run beside the paper's (chapter 4).
 
@@ -651,7 +669,6 @@ def large_exponent_table(runs: dict) -> pd.DataFrame:
     α_m over all trained widths, the paper's published α_m (strong runs; m = 8…1024) and α_m fitted
     to the paper's own losses (read off its Fig. 1) over the same fit widths as ours.
     """
-    pw = np.asarray(PAPER_FIG1_LOSS["widths"]["all"], dtype=float)
     rows = []
     for kind in LAWS:
         for regime in ("strong", "weak"):
@@ -661,10 +678,7 @@ def large_exponent_table(runs: dict) -> pd.DataFrame:
                     continue
                 w, y, f = c["widths"], c["loss"], c["fit"]
                 lo = exponents.large_fit_min_width(kind, -1.0 if regime == "strong" else 1.0)
-                fw = w[(w >= lo) & np.isfinite(y)]
-                same = np.isin(pw, fw)
-                py = np.asarray(PAPER_FIG1_LOSS[regime][kind], dtype=float)
-                f_paper = fit_power_law(pw[same], py[same]) if same.sum() >= 3 else None
+                f_paper, _ = paper_fig1_fit(kind, regime, w[(w >= lo) & np.isfinite(y)])
                 f_all = fit_power_law(w, y) if np.isfinite(y).sum() >= 3 else None
                 pv = PAPER_LARGE_ALPHA_M.get(kind) if regime == "strong" else None
                 rows.append(

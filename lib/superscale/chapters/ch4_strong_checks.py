@@ -51,6 +51,7 @@ from .ch4_strong import (
     least_ambiguous_weak,
     load_large,
     nearest,
+    paper_fig1_fit,
     phase_maps,
     region_table,
     represented_table,
@@ -624,6 +625,24 @@ def _check_paper_large(runs: dict) -> list[Finding]:
                 what=f"the largest |ratio − 1| ({worst[1]}, {worst[2]})",
             )
         )
+        for kind in LAWS:  # where three widths of the paper's fit range are trained
+            c = runs[FULL_RUN].get((regime, kind))
+            if c is None or c["fit"] is None:
+                continue
+            lo = exponents.large_fit_min_width(kind, -1.0 if regime == "strong" else 1.0)
+            fw = c["widths"][c["widths"] >= lo]
+            ref, read_se = paper_fig1_fit(kind, regime, fw)
+            if ref is None:
+                continue
+            out.append(
+                at_most(
+                    f"the paper's protocol, {regime} {kind}: α_m over m = {int(fw.min())}–{int(fw.max())} "
+                    "agrees with the slope of the paper's own losses over the same widths (2 SE)",
+                    abs(c["fit"].exponent - ref.exponent),
+                    2 * float(np.hypot(c["fit"].exponent_se, read_se)),
+                    what=f"|α_m − the paper's {ref.exponent:.2f}| (ours {c['fit'].exponent:.2f})",
+                )
+            )
         if LONG_RUN in runs and regime == "strong":
             z = []  # (L_paper's protocol − L_batch 256) / combined SE, at every width both trained
             for kind in LAWS:
