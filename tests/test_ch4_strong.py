@@ -539,3 +539,15 @@ def test_a_paper_protocol_curve_steeper_than_the_papers_breaks_the_slope_claim()
             "losses over the same widths (2 SE)"
         ]
         assert found[0].ok is ok, found[0].message
+
+
+def test_paper_curves_steeper_at_the_narrow_end_break_the_claim(monkeypatch):
+    """The paper's strong curves hold as read; replaced by curves that are steeper at the narrow end the claim fails
+    for all three."""
+    assert all(f.ok for f in c4._check_paper_curves_bend())
+    w = np.asarray(ch4.PAPER_FIG1_LOSS["widths"]["all"], dtype=float)
+    steep_first = 2.0 / w * np.exp(0.05 * np.log(w) ** 2)  # local slope 1 − 0.1 ln m: flatter at the wide end
+    bent = {**ch4.PAPER_FIG1_LOSS, "strong": {k: tuple(steep_first) for k in ch4.LAWS}}
+    monkeypatch.setattr(ch4, "PAPER_FIG1_LOSS", bent)
+    bad = [f for f in c4._check_paper_curves_bend() if not f.ok]
+    assert len(bad) == 3 and bad[1].claim == "the paper's strong power curve is flatter at its narrow end"

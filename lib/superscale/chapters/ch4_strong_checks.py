@@ -665,9 +665,28 @@ def _check_paper_large(runs: dict) -> list[Finding]:
     return out
 
 
+def _check_paper_curves_bend() -> list[Finding]:
+    """The paper's own strong curves are flatter over the first three widths of the fit range than over all of it."""
+    out = []
+    for kind in LAWS:
+        lo = exponents.large_fit_min_width(kind, -1.0)
+        widths = [w for w in PAPER_FIG1_LOSS["widths"]["all"] if w >= lo]
+        first, _ = paper_fig1_fit(kind, "strong", widths[:3])
+        whole, _ = paper_fig1_fit(kind, "strong", widths)
+        out.append(
+            holds(
+                f"the paper's strong {kind} curve is flatter at its narrow end",
+                first.exponent < whole.exponent,
+                f"slope of the paper's losses over m = {widths[0]}–{widths[2]}: {first.exponent:.2f}, "
+                f"over m = {widths[0]}–{widths[-1]}: {whole.exponent:.2f}",
+            )
+        )
+    return out
+
+
 def check_large(runs: dict, sweeps: dict) -> list[Finding]:
     """Figure 4.8 and Tables 4.6-4.7: what the text says about the CPU runs of the large model (chapter 4)."""
-    out = _check_paper_large(runs)
+    out = _check_paper_large(runs) + _check_paper_curves_bend()
     for label, curves in runs.items():
         if label == FULL_RUN:
             continue  # trained widths grow run by run: its own checks above
